@@ -1,0 +1,49 @@
+// Errors are classes with stable codes (style-by-example habit 7). A code, once published,
+// keeps its meaning forever; a retired code is never reused. `instanceof` works across
+// duplicate copies of the package through a Symbol.for brand.
+
+const BRAND = Symbol.for('sipwarden.error')
+
+export class SgwError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'SgwError'
+  }
+  get [BRAND](): true {
+    return true
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  }
+}
+
+/** Policy file could not be read or is invalid. `issues` lists every problem found. */
+export class PolicyError extends SgwError {
+  readonly issues: readonly PolicyIssue[]
+  constructor(code: string, message: string, issues: readonly PolicyIssue[] = []) {
+    super(code, message)
+    this.name = 'PolicyError'
+    this.issues = issues
+  }
+}
+
+export interface PolicyIssue {
+  /** dotted key path, e.g. `tenants[0].accounts[2].networks[1]` */
+  readonly path: string
+  readonly message: string
+  /** 1-based line in the policy file, when known */
+  readonly line?: number
+  readonly column?: number
+}
+
+/** Error codes, one table. Never renumber or reuse. */
+export const ErrorCodes = {
+  POLICY_READ: 'SGW_ERR_POLICY_READ',
+  POLICY_YAML: 'SGW_ERR_POLICY_YAML',
+  POLICY_INVALID: 'SGW_ERR_POLICY_INVALID',
+  STORE_OPEN: 'SGW_ERR_STORE_OPEN',
+  STORE_CLOSED: 'SGW_ERR_STORE_CLOSED',
+  CLI_INPUT: 'SGW_ERR_CLI_INPUT',
+} as const

@@ -1,0 +1,2 @@
+// Public API. Named exports only.
+export { ErrorCodes, PolicyError, SgwError } from './errors.js'
