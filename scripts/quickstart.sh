@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Quick start: installs everything (Debian packages, npm dependencies), builds, and starts
+# sipwarden on the embedded default policy (examples/sipwarden.yaml, SQLite state under ./data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+npm ci --no-fund --no-audit
+npm run build
+
+POLICY="${SIPWARDEN_POLICY:-examples/sipwarden.yaml}"
+echo
+echo "== sipwarden check $POLICY"
+node dist/src/cli/main.js check "$POLICY"
+echo
+# The gateway (the main job) arrives with its issue; until then the CLI is the product.
+exec node dist/src/cli/main.js --help
