@@ -2,10 +2,13 @@
 // The one CLI. Each command lives in its own file and registers itself on the program.
 import { Command, CommanderError } from 'commander'
 import { SgwError } from '../errors.js'
+import { register as registerAudit } from './audit.js'
 import { register as registerCheck } from './check.js'
+import { register as registerPasswd } from './passwd.js'
 import { register as registerSchema } from './schema.js'
 import { register as registerSip } from './sip.js'
 import { VERSION } from './version.js'
+import { register as registerWatch } from './watch.js'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -18,9 +21,12 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: true })
+  registerAudit(program)
   registerCheck(program)
+  registerPasswd(program)
   registerSchema(program)
   registerSip(program)
+  registerWatch(program)
   program.addHelpText(
     'after',
     '\nExit codes: 0 success, 1 findings or failure, 2 rejected input or usage error.\n' +
