@@ -46,4 +46,25 @@ export const ErrorCodes = {
   STORE_OPEN: 'SGW_ERR_STORE_OPEN',
   STORE_CLOSED: 'SGW_ERR_STORE_CLOSED',
   CLI_INPUT: 'SGW_ERR_CLI_INPUT',
+  AUDIT_INPUT: 'SGW_ERR_AUDIT_INPUT',
+  /** the file is a SQLite database, but not one sipwarden wrote */
+  STORE_FOREIGN: 'SGW_ERR_STORE_FOREIGN',
+  /** the state store was written by a newer sipwarden (schema version unknown to this one) */
+  STORE_SCHEMA: 'SGW_ERR_STORE_SCHEMA',
+  /** store options (limits, adapter, path) are invalid */
+  STORE_OPTIONS: 'SGW_ERR_STORE_OPTIONS',
+  /** a store operation got an argument it cannot accept (a caller bug, not an attack) */
+  STORE_ARGUMENT: 'SGW_ERR_STORE_ARGUMENT',
+  /** a security event does not match the event type */
+  EVENT_INVALID: 'SGW_ERR_EVENT_INVALID',
+  /** an event sink could not write (file, logger) */
+  EVENT_SINK: 'SGW_ERR_EVENT_SINK',
+  /** log watcher: unknown log format name */
+  LOGWATCH_FORMAT: 'SGW_ERR_LOGWATCH_FORMAT',
+  /** log watcher: invalid rule, allow-list or action options */
+  LOGWATCH_OPTIONS: 'SGW_ERR_LOGWATCH_OPTIONS',
+  /** log watcher: a log source cannot be read */
+  LOGWATCH_SOURCE: 'SGW_ERR_LOGWATCH_SOURCE',
+  /** log watcher: the ban action (nft, command) cannot be set up */
+  LOGWATCH_ACTION: 'SGW_ERR_LOGWATCH_ACTION',
 } as const
