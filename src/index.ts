@@ -1,2 +1,8 @@
 // Public API. Named exports only.
+
+export { formatPolicyIssues, loadPolicy, parsePolicy } from './config/load.js'
+export { effectiveAccount } from './config/resolve.js'
+export type { Policy, PolicyInput } from './config/schema.js'
+export { PolicySchema } from './config/schema.js'
 export { ErrorCodes, PolicyError, SgwError } from './errors.js'
+export { createCidrMatcher, parseCidr, parseIp } from './net/cidr.js'
