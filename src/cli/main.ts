@@ -35,6 +35,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: true })
+    // before the commands are added, so that they inherit it: a usage error anywhere exits 2
+    .exitOverride()
   for (const name of commandsFor(args)) (await COMMANDS[name]!()).register(program)
   program.addHelpText(
     'after',
@@ -47,7 +49,6 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const program = await buildProgram(argv.slice(2))
-    program.exitOverride()
     await program.parseAsync(argv as string[])
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (err) {
