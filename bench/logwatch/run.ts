@@ -216,7 +216,8 @@ async function main(): Promise<void> {
 const DOC = resolve(here, '../../../docs/benchmarks.md')
 const HEADER = '## Log watcher vs fail2ban (bench/logwatch)'
 
-/** Rewrite this benchmark's section of docs/benchmarks.md (other sections are left alone). */
+/** Rewrite this benchmark's section of docs/benchmarks.md (other sections, and the `###`
+ * subsections of this one, are left alone). */
 async function writeDoc(table: string[], lines: number, truth: Truth): Promise<void> {
   const cpu = os.cpus()
   const load = os
@@ -226,7 +227,7 @@ async function writeDoc(table: string[], lines: number, truth: Truth): Promise<v
   const section = [
     HEADER,
     '',
-    '<!-- Written by `node dist/bench/logwatch/run.js --write-doc`. Edit bench/logwatch/run.ts, not this section. -->',
+    '<!-- Written by `node dist/bench/logwatch/run.js --write-doc`, up to the first ### subsection (kept as written). Edit bench/logwatch/run.ts, not this part. -->',
     '',
     `Run of ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} (${cpu.length} cores), ${process.platform}-${process.arch}; load average at the end ${load}. The machine was shared: wall times vary with load, CPU times (user + system, from GNU time) much less, so both are shown.`,
     '',
@@ -241,7 +242,11 @@ async function writeDoc(table: string[], lines: number, truth: Truth): Promise<v
   if (at === -1) doc = `${doc.trimEnd()}\n\n${section}`
   else {
     const next = doc.indexOf('\n## ', at + HEADER.length)
-    doc = doc.slice(0, at) + section + (next === -1 ? '' : doc.slice(next + 1))
+    const end = next === -1 ? doc.length : next + 1
+    // hand-written `###` subsections of this section (restore figures, notes) are kept
+    const sub = doc.indexOf('\n### ', at + HEADER.length)
+    const kept = sub !== -1 && sub < end ? `\n${doc.slice(sub + 1, end).trimEnd()}\n\n` : ''
+    doc = doc.slice(0, at) + section + kept + doc.slice(end)
   }
   await writeFile(DOC, doc.endsWith('\n') ? doc : `${doc}\n`)
   process.stderr.write(`wrote ${DOC}\n`)

@@ -1,6 +1,6 @@
 // Types shared by the log watcher: what a format parser extracts from one log line, and what
-// the detector decides. Kept free of the store and event bus so that the core stays pure; the
-// lead wires a `BanSink` onto the store and the kernel ban set.
+// the detector decides. Kept free of the store and event bus so that the core stays pure: the
+// store, the events and the firewall actions are `BanSink`s (bans.ts, events.ts, actions/).
 
 /**
  * What a log line says happened, from the point of view of the source address.
@@ -87,14 +87,33 @@ export interface BanDecision {
   readonly until: number
   /** The kind of the event that tripped the rule. */
   readonly kind: EventKind
-  /** 1 for the first ban of this address that the detector remembers, 2 for the next, … */
+  /** 1 for the first ban of this address that the detector (or the store) remembers, 2 for the next, … */
   readonly nth: number
+  /** Account named by the line that tripped the rule (attacker-controlled text), if any. */
+  readonly account?: string | undefined
+  /** Machine name of that line's message, e.g. `chan_sip:Wrong password`. */
+  readonly what?: string | undefined
 }
 
-/** Where ban decisions go: the replay printer, the nftables set, a command, later the store. */
+/** Where ban decisions go: the replay printer, the store, the events, a firewall action. */
 export interface BanSink {
   ban(decision: BanDecision): void | Promise<void>
   /** Flush buffered work (batched firewall updates). */
   flush?(): void | Promise<void>
   close?(): void | Promise<void>
+}
+
+/**
+ * Why a ban is being lifted: `unban` (an operator lifted it early), `expire` (its time is up;
+ * actions whose kernel sets expire elements themselves ignore this), `evict` (the store's ban
+ * table was full).
+ */
+export type UnbanReason = 'unban' | 'expire' | 'evict'
+
+/** A firewall action: applies bans (batched), lifts them, and is set up once at start. */
+export interface BanAction extends BanSink {
+  readonly name: string
+  /** Create what the action needs (nftables table and sets, ipsets); idempotent. */
+  setup?(): Promise<void>
+  unban?(ip: string, reason: UnbanReason): void
 }

@@ -25,7 +25,7 @@ describe('watch --replay', () => {
     assert.deepEqual(
       bans.map((b) => [b['ip'], b['rule'], b['count'], b['time']]),
       [
-        ['203.0.113.50', 'failed-auth', 5, '2024-05-01T10:00:04.000Z'],
+        ['203.0.113.50', 'auth-failure', 5, '2024-05-01T10:00:04.000Z'],
         ['2001:db8::bad', 'enumeration', 5, '2024-05-01T10:01:04.000Z'],
       ],
     )
@@ -49,7 +49,7 @@ describe('watch --replay', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(
       r.stdout,
-      /^2024-05-01T10:00:04\.000Z ban 203\.0\.113\.50 rule=failed-auth count=5 kind=auth-failed ttl=3600s$/m,
+      /^2024-05-01T10:00:04\.000Z ban 203\.0\.113\.50 rule=auth-failure count=5 kind=auth-failed ttl=3600s$/m,
     )
     assert.match(r.stderr, /replay: 16 lines in [\d.]+ s \(\d+ lines\/s\), 15 matched events, 2 bans/)
   })

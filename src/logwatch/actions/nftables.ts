@@ -1,98 +1,144 @@
 // Bans into nftables sets with per-element timeouts, so the kernel expires them itself. Own
 // table and chain at hook priority -10, i.e. before the usual filter/conntrack rules at 0: a
 // banned UDP source is dropped even when a `ct state established accept` rule would let its
-// 5-tuple through (fail2ban #2503, #732). Bans are batched (one `nft` run per 200 addresses
-// per family, as the CrowdSec bouncer does), and every argument is passed as argv.
+// 5-tuple through (fail2ban #2503, #732). The table and set names are the policy's
+// `bans.kernel` ones, shared with the gateway.
+//
+// Every batch is one `nft -f -` run: the script goes to nft's standard input (never a shell),
+// and nft applies it as one transaction. Restoring 10,000 bans at start is one process, not
+// 10,000. Removing an element that is not there fails a whole nft transaction, so an unban is
+// written `add element … ; delete element …` (the add is a no-op when the element exists).
+import { isIP } from 'node:net'
 import { ErrorCodes, SgwError } from '../../errors.js'
-import type { BanDecision, BanSink } from '../types.js'
+import type { BanAction, BanDecision, UnbanReason } from '../types.js'
 import { type Runner, runArgv } from './run.js'
 
 export interface NftablesOptions {
   readonly nft?: string
-  readonly table?: string
-  readonly set4?: string
-  readonly set6?: string
+  /** Table (family inet) and sets: the policy's `bans.kernel.table`, `setV4`, `setV6`. */
+  readonly table: string
+  readonly set4: string
+  readonly set6: string
   /** Collect bans for this long before applying them (default 200 ms). */
   readonly batchMs?: number
+  /** Arguments put before `-f -`, e.g. a test runs nft inside a network namespace through
+   * `nft: 'ip', prefix: ['netns', 'exec', NAME, 'nft']`. */
+  readonly prefix?: readonly string[]
   readonly run?: Runner
   readonly onError?: (message: string) => void
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/
-const CHUNK = 200
+/** elements per `add element` statement (one script holds any number of statements) */
+const CHUNK = 1000
 
-export class NftablesSink implements BanSink {
+type Op =
+  | { readonly add: true; readonly ip: string; readonly ttlS: number }
+  | { readonly add: false; readonly ip: string }
+
+export class NftablesSink implements BanAction {
+  readonly name = 'nftables'
   readonly #nft: string
+  readonly #prefix: readonly string[]
   readonly #table: string
   readonly #set4: string
   readonly #set6: string
   readonly #batchMs: number
   readonly #run: Runner
   readonly #onError: (message: string) => void
-  #queue: BanDecision[] = []
+  #queue: Op[] = []
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> = Promise.resolve()
+  #setUp = false
+  /** nft runs so far (for tests and the restore figure) */
+  runs = 0
 
-  constructor(opts: NftablesOptions = {}) {
+  constructor(opts: NftablesOptions) {
     this.#nft = opts.nft ?? 'nft'
-    this.#table = opts.table ?? 'sipwarden'
-    this.#set4 = opts.set4 ?? 'banned4'
-    this.#set6 = opts.set6 ?? 'banned6'
+    this.#prefix = opts.prefix ?? []
+    this.#table = opts.table
+    this.#set4 = opts.set4
+    this.#set6 = opts.set6
     for (const n of [this.#table, this.#set4, this.#set6]) {
-      if (!NAME.test(n)) throw new SgwError(ErrorCodes.LOGWATCH_OPTIONS, `invalid nftables name '${n}'`)
+      if (typeof n !== 'string' || !NAME.test(n))
+        throw new SgwError(ErrorCodes.LOGWATCH_OPTIONS, `invalid nftables name '${n}'`)
     }
     this.#batchMs = opts.batchMs ?? 200
     this.#run = opts.run ?? runArgv
     this.#onError = opts.onError ?? (() => {})
   }
 
-  /** The argv lists that create the table, sets and chain (idempotent: the chain is flushed). */
-  setupCommands(): string[][] {
-    const t = ['inet', this.#table]
+  /** The script that creates the table, sets and chain (idempotent: the chain is flushed). */
+  setupScript(): string {
+    const t = `inet ${this.#table}`
     return [
-      ['add', 'table', ...t],
-      ['add', 'set', ...t, this.#set4, '{ type ipv4_addr; flags timeout; }'],
-      ['add', 'set', ...t, this.#set6, '{ type ipv6_addr; flags timeout; }'],
-      ['add', 'chain', ...t, 'input', '{ type filter hook input priority -10; policy accept; }'],
-      ['flush', 'chain', ...t, 'input'],
-      ['add', 'rule', ...t, 'input', 'ip', 'saddr', `@${this.#set4}`, 'drop'],
-      ['add', 'rule', ...t, 'input', 'ip6', 'saddr', `@${this.#set6}`, 'drop'],
-    ]
+      `add table ${t}`,
+      `add set ${t} ${this.#set4} { type ipv4_addr; flags timeout; }`,
+      `add set ${t} ${this.#set6} { type ipv6_addr; flags timeout; }`,
+      `add chain ${t} input { type filter hook input priority -10; policy accept; }`,
+      `flush chain ${t} input`,
+      `add rule ${t} input ip saddr @${this.#set4} drop`,
+      `add rule ${t} input ip6 saddr @${this.#set6} drop`,
+      '',
+    ].join('\n')
   }
 
   async setup(): Promise<void> {
-    for (const args of this.setupCommands()) {
-      const r = await this.#run(this.#nft, args)
-      if (r.code !== 0) {
-        throw new SgwError(
-          ErrorCodes.LOGWATCH_ACTION,
-          `nft ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`,
+    const r = await this.#exec(this.setupScript())
+    if (r.code !== 0) {
+      throw new SgwError(
+        ErrorCodes.LOGWATCH_ACTION,
+        `nft: cannot create table inet ${this.#table} (exit ${r.code}): ${r.stderr.trim()}`,
+      )
+    }
+    this.#setUp = true
+  }
+
+  /** The script for these operations, in order: bans as `add element` statements of up to
+   * 1000 elements with their timeouts, unbans as add-then-delete. */
+  script(ops: readonly Op[]): string {
+    const lines: string[] = []
+    const t = `inet ${this.#table}`
+    let run: string[] = []
+    let runSet = ''
+    const end = (): void => {
+      if (run.length > 0) lines.push(`add element ${t} ${runSet} { ${run.join(', ')} }`)
+      run = []
+    }
+    for (const op of ops) {
+      const set = op.ip.includes(':') ? this.#set6 : this.#set4
+      if (op.add) {
+        if (set !== runSet || run.length >= CHUNK) end()
+        runSet = set
+        run.push(`${op.ip} timeout ${op.ttlS}s`)
+      } else {
+        end()
+        lines.push(
+          `add element ${t} ${set} { ${op.ip} timeout 1s }`,
+          `delete element ${t} ${set} { ${op.ip} }`,
         )
       }
     }
-  }
-
-  /** argv lists that add these bans: one per family and chunk of 200. */
-  banCommands(bans: readonly BanDecision[]): string[][] {
-    const out: string[][] = []
-    for (const [set, v6] of [
-      [this.#set4, false],
-      [this.#set6, true],
-    ] as const) {
-      const family = bans.filter((b) => b.ip.includes(':') === v6)
-      for (let i = 0; i < family.length; i += CHUNK) {
-        const elems = family
-          .slice(i, i + CHUNK)
-          .map((b) => `${b.ip} timeout ${Math.max(1, Math.ceil(b.ttlMs / 1000))}s`)
-          .join(', ')
-        out.push(['add', 'element', 'inet', this.#table, set, `{ ${elems} }`])
-      }
-    }
-    return out
+    end()
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`
   }
 
   ban(d: BanDecision): void {
-    this.#queue.push(d)
+    if (isIP(d.ip) === 0) {
+      this.#onError(`not an IP address, not banned: ${JSON.stringify(d.ip)}`)
+      return
+    }
+    this.#push({ add: true, ip: d.ip, ttlS: Math.max(1, Math.ceil(d.ttlMs / 1000)) })
+  }
+
+  /** Kernel elements expire by themselves: only an early unban or an eviction is applied. */
+  unban(ip: string, reason: UnbanReason): void {
+    if (reason === 'expire' || isIP(ip) === 0) return
+    this.#push({ add: false, ip })
+  }
+
+  #push(op: Op): void {
+    this.#queue.push(op)
     if (this.#timer === null) {
       this.#timer = setTimeout(() => {
         this.#timer = null
@@ -110,16 +156,25 @@ export class NftablesSink implements BanSink {
     this.#queue = []
     if (batch.length === 0) return this.#flushing
     this.#flushing = this.#flushing.then(async () => {
-      for (const args of this.banCommands(batch)) {
-        const r = await this.#run(this.#nft, args)
-        if (r.code !== 0)
-          this.#onError(`nft ${args.slice(0, 5).join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`)
+      const script = this.script(batch)
+      let r = await this.#exec(script)
+      if (r.code !== 0 && this.#setUp) {
+        // the table or a set was removed under us (`nft flush ruleset`): recreate, retry once
+        const s = await this.#exec(this.setupScript())
+        if (s.code === 0) r = await this.#exec(script)
       }
+      if (r.code !== 0)
+        this.#onError(`nft -f - (${batch.length} element(s)) failed (exit ${r.code}): ${r.stderr.trim()}`)
     })
     return this.#flushing
   }
 
   close(): Promise<void> {
     return this.flush()
+  }
+
+  #exec(script: string) {
+    this.runs++
+    return this.#run(this.#nft, [...this.#prefix, '-f', '-'], { input: script })
   }
 }

@@ -17,6 +17,17 @@ export interface FollowOptions {
   readonly maxLineLength?: number
   readonly positions: PositionStore
   readonly onError?: (err: unknown) => void
+  /** Told each file (dev, ino) this follower opens (the glob follower uses it to recognise a
+   * rotated file that reappears under another name). */
+  readonly onOpen?: (dev: number, ino: number) => void
+  /** Has another follower already read this file? Then a file that appears at our path by a
+   * rename (`messages` rotated to `messages.1` while we follow `messages.1`) is read from its
+   * end, not again from its start. */
+  readonly seen?: (dev: number, ino: number) => boolean
+  /** Is another follower reading this file right now? Then it is not opened yet (tried again
+   * at the next poll, once the other follower has read it to its end and let go), so that no
+   * line is read twice. */
+  readonly busy?: (dev: number, ino: number) => boolean
 }
 
 const CHUNK = 1 << 20
@@ -38,6 +49,11 @@ export class FileFollower {
     this.path = path
     this.#onLine = onLine
     this.#opts = opts
+  }
+
+  /** (dev, ino) of the file open now, if any. */
+  get identity(): { readonly dev: number; readonly ino: number } | null {
+    return this.#fh === null ? null : { dev: this.#dev, ino: this.#ino }
   }
 
   /** Open (if the file exists) and read what is due; then poll until stop(). */
@@ -83,16 +99,16 @@ export class FileFollower {
       await this.#drain()
       await this.#fh.close()
       this.#fh = null
-      if (st === null) return
-      await this.#open(st.dev, st.ino, 0)
+      if (st === null || this.#opts.busy?.(st.dev, st.ino) === true) return
+      await this.#open(st.dev, st.ino, this.#opts.seen?.(st.dev, st.ino) === true ? st.size : 0)
     } else if (this.#fh === null) {
-      if (st === null) return
+      if (st === null || this.#opts.busy?.(st.dev, st.ino) === true) return
       const saved = this.#opts.positions.get(this.path)
       let pos: number
       if (saved !== undefined && saved.ino === st.ino && saved.dev === st.dev && saved.pos <= st.size)
         pos = saved.pos
       else if (saved !== undefined)
-        pos = 0 // rotated while we were down: the new file is all new
+        pos = this.#opts.seen?.(st.dev, st.ino) === true ? st.size : 0 // rotated while we were down
       else pos = this.#opts.fromStart === true ? 0 : st.size
       await this.#open(st.dev, st.ino, pos)
     } else if (st !== null && st.size < this.#pos) {
@@ -109,6 +125,7 @@ export class FileFollower {
     this.#ino = ino
     this.#pos = pos
     this.#save()
+    this.#opts.onOpen?.(dev, ino)
   }
 
   #save(): void {

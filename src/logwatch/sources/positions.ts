@@ -42,6 +42,12 @@ export class PositionStore {
     return this.#map.get(file)
   }
 
+  /** Is a position saved for this file (dev, ino) under any path? */
+  hasFile(dev: number, ino: number): boolean {
+    for (const p of this.#map.values()) if (p.dev === dev && p.ino === ino) return true
+    return false
+  }
+
   set(file: string, p: Position): void {
     this.#map.set(file, p)
     this.#dirty = true

@@ -1,0 +1,230 @@
+// Live mode of `sipwarden watch`: follow the sources, detect, persist bans in the state store,
+// publish security events, apply the action. Loaded by the CLI only in live mode (replay needs
+// none of the store, the event sinks or the actions, and start-up time matters there).
+//
+//   sources ─► parser ─► Detector ─► StoreBans ──(banMany)──► printer, events, action
+//                           ▲            │
+//                           └─ isBanned, offences (the store)
+//   store.onBanChange ─► action.unban (unban, expire, evict of the watcher's bans)
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { pino } from 'pino'
+import { createEventBus } from '../events/bus.js'
+import { attachSink, type EventSink } from '../events/sink.js'
+import { createJsonlSink } from '../events/sinks/jsonl.js'
+import { createLogSink } from '../events/sinks/log.js'
+import { createStoreSink } from '../events/sinks/store.js'
+import { createStore, type SyncStore } from '../state/store.js'
+import { CommandSink } from './actions/command.js'
+import { GatewaySink } from './actions/gateway.js'
+import { IpsetSink } from './actions/ipset.js'
+import { NftablesSink } from './actions/nftables.js'
+import { mirrorUnbans, restoreBans, StoreBans } from './bans.js'
+import type { ActionConfig, WatchConfig } from './config.js'
+import { EventsBanSink } from './events.js'
+import { createParser } from './formats/index.js'
+import { LineSplitter } from './line-splitter.js'
+import { PrintSink } from './print.js'
+import { Detector } from './rules.js'
+import { FileFollower } from './sources/follow.js'
+import { GlobFollower } from './sources/glob.js'
+import { PositionStore } from './sources/positions.js'
+import type { BanAction, BanDecision, BanSink, FormatName } from './types.js'
+import { LogWatcher } from './watcher.js'
+
+export interface LiveOptions {
+  /** decisions on stdout as JSON lines */
+  readonly json: boolean
+  /** read files seen for the first time from their start */
+  readonly fromStart: boolean
+  readonly referenceYear: number | undefined
+  readonly pollMs?: number | undefined
+  readonly rescanMs?: number | undefined
+  /** resolves when the watcher should stop (default: SIGINT or SIGTERM) */
+  readonly until?: Promise<void>
+}
+
+/** The firewall action a configuration names (null: none). */
+export function createAction(a: ActionConfig, onError: (m: string) => void): BanAction | null {
+  switch (a.type) {
+    case 'none':
+      return null
+    case 'nftables':
+      return new NftablesSink({ table: a.table, set4: a.set4, set6: a.set6, onError })
+    case 'ipset':
+      return new IpsetSink({ set4: a.set4, set6: a.set6, maxElements: a.maxElements, onError })
+    case 'gateway':
+      return new GatewaySink({ url: a.url, token: a.token, onError })
+    case 'command':
+      return new CommandSink({ argv: a.ban, unbanArgv: a.unban, onError })
+  }
+}
+
+/** The store the configuration names, with the policy's ban bounds as its limits. */
+export function openStore(config: WatchConfig): SyncStore {
+  const d = config.detector
+  const limits = {
+    maxBans: d.maxBans,
+    maxBanTtlMs: d.maxBanTtlMs,
+    offenceMemoryMs: d.offenceMemoryMs,
+    eventRetentionMs: config.events.retentionMs,
+  }
+  return config.state.adapter === 'sqlite'
+    ? createStore({ adapter: 'sqlite', path: config.state.path, limits })
+    : createStore({ adapter: 'memory', limits })
+}
+
+class TeeSink implements BanSink {
+  readonly #sinks: readonly BanSink[]
+  constructor(sinks: readonly BanSink[]) {
+    this.#sinks = sinks
+  }
+  ban(d: BanDecision): void {
+    for (const s of this.#sinks) void s.ban(d)
+  }
+  async flush(): Promise<void> {
+    for (const s of this.#sinks) await s.flush?.()
+  }
+  async close(): Promise<void> {
+    for (const s of this.#sinks) await s.close?.()
+  }
+}
+
+function signals(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<void> {
+  // the process log (pino, JSON lines on stderr) at the policy's events.logLevel
+  const logger = pino(
+    { level: config.events.logLevel, base: { cmd: 'watch' } },
+    pino.destination({ fd: 2, sync: true }),
+  )
+  const warn = (m: string): void => logger.warn(m)
+
+  // state store and security events
+  const store = openStore(config)
+  const bus = createEventBus()
+  const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store })]
+  if (config.events.jsonl.enabled) sinks.push(createJsonlSink({ path: config.events.jsonl.path }))
+  const detach = sinks.map((s) => attachSink(bus, s))
+
+  // the action, set up, with the watcher's active bans re-applied in one batch
+  const action = createAction(config.action, (m) => warn(`${config.action.type}: ${m}`))
+  if (action !== null) {
+    try {
+      await action.setup?.()
+    } catch (err) {
+      for (const s of sinks) await s.close()
+      store.close()
+      throw err
+    }
+    const r = await restoreBans(store, action)
+    logger.info(
+      { restored: r.bans, listMs: Math.round(r.listMs), applyMs: Math.round(r.applyMs) },
+      `restored ${r.bans} active ban(s) to ${action.name} in ${Math.round(r.listMs + r.applyMs)} ms`,
+    )
+  }
+  const unmirror = action !== null ? mirrorUnbans(store, action) : () => {}
+
+  // detection: bans in the store, then printer, events and action
+  const printer = new PrintSink(opts.json)
+  const downstream = new TeeSink([printer, new EventsBanSink(bus), ...(action !== null ? [action] : [])])
+  const bans = new StoreBans(store, {
+    rules: config.detector.rules,
+    escalate: config.escalate,
+    downstream,
+    onError: warn,
+  })
+  const detector = new Detector(config.detector, bans)
+  const watcherFor = (format: FormatName) =>
+    new LogWatcher(createParser(format, { referenceYear: opts.referenceYear }), detector, bans, (err) =>
+      warn(`ban failed: ${(err as Error).message}`),
+    )
+
+  // sources: files and globs (one watcher per file: parsers keep per-stream state), journald
+  const positions = new PositionStore(config.positionsPath)
+  const opened = new Set<string>()
+  const seen = (dev: number, ino: number) => opened.has(`${dev}:${ino}`) || positions.hasFile(dev, ino)
+  const globs: GlobFollower[] = []
+  const busy = (dev: number, ino: number) => globs.some((g) => g.isOpen(dev, ino))
+  const journals: ChildProcess[] = []
+  for (const src of config.sources) {
+    if (src.path !== undefined) {
+      const pattern = src.path
+      globs.push(
+        new GlobFollower(pattern, {
+          ...(opts.rescanMs !== undefined ? { rescanMs: opts.rescanMs } : {}),
+          known: seen,
+          busy,
+          onError: (err) => warn(`${pattern}: ${(err as Error).message}`),
+          follow: (path, isNew) => {
+            const w = watcherFor(src.format)
+            return new FileFollower(path, (l) => w.line(l), {
+              positions,
+              ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+              fromStart: opts.fromStart || isNew,
+              seen,
+              busy,
+              onOpen: (dev, ino) => {
+                if (opened.size >= 100_000) opened.clear()
+                opened.add(`${dev}:${ino}`)
+              },
+              onError: (err) => warn(`${path}: ${(err as Error).message}`),
+            })
+          },
+        }),
+      )
+    } else {
+      const unit = src.journald!
+      const w = watcherFor(src.format)
+      const args = ['-f', '-o', 'short-iso', '-u', unit]
+      if (config.positionsPath !== null) {
+        const cursor = `${config.positionsPath}.${unit}.journal-cursor`
+        if (!existsSync(cursor)) args.push('-n', '0')
+        args.push(`--cursor-file=${cursor}`)
+      } else args.push('-n', '0')
+      const j = spawn('journalctl', args, { stdio: ['ignore', 'pipe', 'inherit'] })
+      const splitter = new LineSplitter((l) => w.line(l))
+      j.stdout?.on('data', (b: Buffer) => splitter.push(b))
+      j.on('error', (err) => warn(`journalctl: ${err.message}`))
+      journals.push(j)
+    }
+  }
+  for (const g of globs) await g.start()
+  const tick = setInterval(() => {
+    printer.flush()
+    void positions.save().catch((err: unknown) => warn(`cannot save positions: ${(err as Error).message}`))
+  }, 1000)
+  logger.info(
+    {
+      files: globs.flatMap((g) => g.files),
+      journald: config.sources.flatMap((s) => (s.journald !== undefined ? [s.journald] : [])),
+      action: config.action.type,
+      state: config.state.adapter,
+    },
+    `watching ${globs.length} file source(s) and ${journals.length} journald unit(s); action ${config.action.type}`,
+  )
+
+  await (opts.until ?? signals())
+
+  clearInterval(tick)
+  for (const g of globs) await g.stop()
+  for (const j of journals) j.kill('SIGTERM')
+  await bans.close()
+  unmirror()
+  printer.flush()
+  await positions.save()
+  for (const d of detach) d()
+  for (const s of sinks) await s.close()
+  store.close()
+  logger.info('stopped')
+}
