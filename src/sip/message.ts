@@ -5,7 +5,20 @@
 
 import { type Challenge, type Credentials, parseChallenge, parseCredentials } from './auth.js'
 import { latin1, utf8 } from './bytes.js'
-import { HT as HT_, LOWER as LOWER_, SP as SP_, TOKEN_BYTE as TOKEN_BYTE_ } from './chars.js'
+import {
+  BACKSLASH as BACKSLASH_,
+  COMMA as COMMA_,
+  CR as CR_,
+  DQUOTE as DQUOTE_,
+  HT as HT_,
+  LAQUOT as LAQUOT_,
+  LF as LF_,
+  LOWER as LOWER_,
+  RAQUOT as RAQUOT_,
+  SEMI as SEMI_,
+  SP as SP_,
+  TOKEN_BYTE as TOKEN_BYTE_,
+} from './chars.js'
 import { type CSeq, parseCSeq } from './cseq.js'
 import { H as H_, headerId, isListHeader } from './header-names.js'
 import { messageToJson, type SipMessageJson } from './json.js'
@@ -18,8 +31,16 @@ import { parseFirstVia, parseViaList, type Via } from './via.js'
 
 // Module-local copies: V8 reads an imported binding through its module cell on every use
 // (measured ~30% slower in the byte loops); a local const is folded.
+const BACKSLASH = BACKSLASH_
+const COMMA = COMMA_
+const CR = CR_
+const DQUOTE = DQUOTE_
 const HT = HT_
+const LAQUOT = LAQUOT_
+const LF = LF_
 const LOWER = LOWER_
+const RAQUOT = RAQUOT_
+const SEMI = SEMI_
 const SP = SP_
 const TOKEN_BYTE = TOKEN_BYTE_
 const H = H_
@@ -74,6 +95,138 @@ function sameName(buf: Buffer, line: HeaderLine, lower: string): boolean {
   if (len !== lower.length) return false
   for (let i = 0; i < len; i++) if (LOWER[buf[line.start + i]!] !== lower.charCodeAt(i)) return false
   return true
+}
+
+// ---- routing accessors: byte scans for one parameter -------------------------------------
+
+/** Value range of the parameter findParam() found (module-level: the scan allocates nothing). */
+let paramStart = 0
+let paramEnd = 0
+
+/**
+ * Mirrors nextParam() (scan.ts) on bytes: from i (at ';' or LWS before it), finds the first
+ * parameter called `name` (lower case) that has a value, and sets paramStart/paramEnd to that
+ * value. 1: found (an unquoted token value, so ASCII); 0: not there, or the parameters are
+ * malformed (the typed parser returns null then); -1: the value is quoted (ask the typed
+ * parser, which unquotes).
+ */
+function findParam(buf: Buffer, i: number, end: number, name: string): number {
+  const n = name.length
+  for (;;) {
+    while (i < end && (buf[i] === SP || buf[i] === HT)) i++
+    if (i >= end || buf[i] !== SEMI) return 0
+    i++
+    while (i < end && (buf[i] === SP || buf[i] === HT)) i++
+    const ns = i
+    while (i < end && TOKEN_BYTE[buf[i]!] === 1) i++
+    if (i === ns) return 0
+    const ne = i
+    let j = i
+    while (j < end && (buf[j] === SP || buf[j] === HT)) j++
+    if (j < end && buf[j] === 0x3d) {
+      i = j + 1
+      while (i < end && (buf[i] === SP || buf[i] === HT)) i++
+      const vs = i
+      if (i < end && buf[i] === DQUOTE) {
+        if (ne - ns === n && sameParamName(buf, ns, name)) return -1
+        // skip the quoted value as quotedEnd() does
+        i++
+        for (;;) {
+          if (i >= end) return 0
+          const c = buf[i]!
+          if (c === DQUOTE) break
+          if (c === BACKSLASH) {
+            if (i + 1 >= end) return 0
+            const d = buf[i + 1]!
+            if (d === CR || d === LF || d > 0x7f) return 0
+            i += 2
+            continue
+          }
+          if ((c < 0x20 && c !== HT) || c === 0x7f) return 0
+          i++
+        }
+        i++
+        continue
+      }
+      // gen-value: token, or host chars ':' '[' ']'
+      while (i < end) {
+        const c = buf[i]!
+        if (TOKEN_BYTE[c] !== 1 && c !== 0x3a && c !== 0x5b && c !== 0x5d) break
+        i++
+      }
+      if (i === vs) return 0
+      if (ne - ns === n && sameParamName(buf, ns, name)) {
+        paramStart = vs
+        paramEnd = i
+        return 1
+      }
+    } else i = ne
+  }
+}
+
+/** Case-insensitive name match as paramName() does it (token bytes only). */
+function sameParamName(buf: Buffer, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[start + k]! | 0x20) !== lower.charCodeAt(k)) return false
+  return true
+}
+
+/**
+ * Mirrors parseNameAddrAt() (name-addr.ts) on bytes up to the end of the address: returns the
+ * offset where its header parameters start, or -1 when the address is malformed (the typed
+ * parser returns null then).
+ */
+function addressParamsAt(buf: Buffer, i: number, end: number): number {
+  while (i < end && (buf[i] === SP || buf[i] === HT)) i++
+  if (i >= end) return -1
+  const c0 = buf[i]!
+  if (c0 === DQUOTE) {
+    i++
+    for (;;) {
+      if (i >= end) return -1
+      const c = buf[i]!
+      if (c === DQUOTE) break
+      if (c === BACKSLASH) {
+        if (i + 1 >= end) return -1
+        const d = buf[i + 1]!
+        if (d === CR || d === LF || d > 0x7f) return -1
+        i += 2
+        continue
+      }
+      if ((c < 0x20 && c !== HT) || c === 0x7f) return -1
+      i++
+    }
+    i++
+    while (i < end && (buf[i] === SP || buf[i] === HT)) i++
+    if (i >= end || buf[i] !== LAQUOT) return -1
+  } else if (c0 !== LAQUOT) {
+    let t = i
+    while (t < end && TOKEN_BYTE[buf[t]!] === 1) t++
+    if (t < end && buf[t] === 0x3a && t > i) {
+      // addr-spec: the URI ends at the first ';' ',' or LWS
+      while (t < end) {
+        const c = buf[t]!
+        if (c === SEMI || c === COMMA || c === SP || c === HT) break
+        t++
+      }
+      return t
+    }
+    // token display name: tokens separated by LWS, then '<'
+    let j = i
+    let last = i
+    for (;;) {
+      t = j
+      while (t < end && TOKEN_BYTE[buf[t]!] === 1) t++
+      if (t === j) break
+      last = t
+      j = t
+      while (j < end && (buf[j] === SP || buf[j] === HT)) j++
+    }
+    if (last === i || j >= end || buf[j] !== LAQUOT) return -1
+    i = j
+  }
+  // buf[i] === '<'
+  for (let k = i + 1; k < end; k++) if (buf[k] === RAQUOT) return k + 1
+  return -1
 }
 
 /** Cache of the typed values of one message; undefined = not parsed yet. */
@@ -132,6 +285,13 @@ export class SipMessage {
   #body: Buffer | undefined = undefined
   /** typed values, allocated on the first typed access (a lazy-only message never pays for it) */
   #t: Typed | null = null
+  // routing accessors: undefined = not read yet
+  #branch: string | null | undefined = undefined
+  #fromTag: string | null | undefined = undefined
+  #toTag: string | null | undefined = undefined
+  /** CSeq number; -2 = not read yet, -1 = absent or malformed */
+  #cseqSeq = -2
+  #cseqMethod: string | null = null
 
   /** @internal use parseMessage() */
   constructor(
@@ -407,15 +567,27 @@ export class SipMessage {
     const t = this.#typed()
     let v = t.cseq
     if (v === undefined) {
-      v = this.iCSeq < 0 ? null : this.#cseqAt(this.#lines[this.iCSeq]!)
+      if (this.#cseqSeq === -2) this.#readCSeq()
+      v = this.#cseqSeq < 0 ? null : { seq: this.#cseqSeq, method: this.#cseqMethod! }
       t.cseq = v
     }
     return v
   }
 
-  /** CSeq read from the bytes (no value string; the method string is the request's or interned). */
-  #cseqAt(l: HeaderLine): CSeq | null {
-    if (l.folded) return parseCSeq(this.lineValue(l.index))
+  /** Reads the CSeq from the bytes into #cseqSeq / #cseqMethod (the method string is the request's or interned). */
+  #readCSeq(): void {
+    this.#cseqSeq = -1
+    this.#cseqMethod = null
+    if (this.iCSeq < 0) return
+    const l = this.#lines[this.iCSeq]!
+    if (l.folded) {
+      const c = parseCSeq(this.lineValue(l.index))
+      if (c !== null) {
+        this.#cseqSeq = c.seq
+        this.#cseqMethod = c.method
+      }
+      return
+    }
     const buf = this.buf
     const end = l.valueEnd
     let i = l.valueStart
@@ -425,14 +597,14 @@ export class SipMessage {
       const d = buf[i]! - 0x30
       if (d < 0 || d > 9) break
       seq = seq * 10 + d
-      if (seq > 0xffffffff) return null
+      if (seq > 0xffffffff) return
       i++
     }
-    if (i === ds || i === end || (buf[i] !== SP && buf[i] !== HT)) return null
+    if (i === ds || i === end || (buf[i] !== SP && buf[i] !== HT)) return
     while (i < end && (buf[i] === SP || buf[i] === HT)) i++
     const ms = i
     while (i < end && TOKEN_BYTE[buf[i]!] === 1) i++
-    if (i === ms || i !== end) return null
+    if (i === ms || i !== end) return
     // the common case: the same method as the request line, so reuse that string
     const m = this.method
     let method: string | null = null
@@ -441,7 +613,86 @@ export class SipMessage {
       while (k < m.length && m.charCodeAt(k) === buf[ms + k]) k++
       if (k === m.length) method = m
     }
-    return { seq, method: method ?? methodName(buf, ms, end) }
+    this.#cseqSeq = seq
+    this.#cseqMethod = method ?? methodName(buf, ms, end)
+  }
+
+  // ---- routing accessors: what a gateway routes on, read from the bytes -------------------
+  // No typed object is built. For every message whose typed accessor returns a value, these
+  // return exactly that value; when the typed accessor returns null because the header is
+  // malformed beyond the part they read, they may still return a value (full mode rejects
+  // such messages). They never throw.
+
+  /** `branch` of the top Via (= topVia()?.branch), or null. */
+  topViaBranch(): string | null {
+    let v = this.#branch
+    if (v === undefined) {
+      v = this.iVia < 0 ? null : this.#viaBranchAt(this.#lines[this.iVia]!)
+      this.#branch = v
+    }
+    return v
+  }
+
+  #viaBranchAt(l: HeaderLine): string | null {
+    if (l.folded) return this.topVia()?.branch ?? null
+    const buf = this.buf
+    const end = l.valueEnd
+    // sent-protocol, host and port hold no ';' nor ','; the first of them ends the sent-by
+    let i = l.valueStart
+    while (i < end) {
+      const c = buf[i]!
+      if (c === SEMI) break
+      if (c === COMMA) return null
+      i++
+    }
+    const r = findParam(buf, i, end, 'branch')
+    if (r === 0) return null
+    if (r < 0) return this.topVia()?.branch ?? null
+    return latin1(buf, paramStart, paramEnd)
+  }
+
+  /** `tag` of From (= from()?.tag), or null. */
+  fromTag(): string | null {
+    let v = this.#fromTag
+    if (v === undefined) {
+      v = this.iFrom < 0 ? null : this.#tagAt(this.#lines[this.iFrom]!, false)
+      this.#fromTag = v
+    }
+    return v
+  }
+
+  /** `tag` of To (= to()?.tag), or null. */
+  toTag(): string | null {
+    let v = this.#toTag
+    if (v === undefined) {
+      v = this.iTo < 0 ? null : this.#tagAt(this.#lines[this.iTo]!, true)
+      this.#toTag = v
+    }
+    return v
+  }
+
+  #tagAt(l: HeaderLine, to: boolean): string | null {
+    let r = -1
+    if (!l.folded) {
+      const p = addressParamsAt(this.buf, l.valueStart, l.valueEnd)
+      if (p < 0) return null
+      r = findParam(this.buf, p, l.valueEnd, 'tag')
+      if (r === 0) return null
+      if (r > 0) return latin1(this.buf, paramStart, paramEnd)
+    }
+    return (to ? this.to() : this.from())?.tag ?? null
+  }
+
+  /** CSeq number (= cseq()?.seq), or null. */
+  cseqNumber(): number | null {
+    if (this.#cseqSeq === -2) this.#readCSeq()
+    return this.#cseqSeq < 0 ? null : this.#cseqSeq
+  }
+
+  /** CSeq method (= cseq()?.method), or null. */
+  cseqMethod(): string | null {
+    if (this.#cseqSeq === -2) this.#readCSeq()
+    return this.#cseqMethod
   }
 
   /** Max-Forwards 0..255, or null when absent or malformed. */
