@@ -30,8 +30,7 @@ export interface Cidr {
 }
 
 export type ParseResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: string }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string }
 
 const IPV4_MAPPED_PREFIX_BITS = 96
 

@@ -74,7 +74,9 @@ function dataFile(name: string): string | undefined {
   for (const rel of ['../../../data/passwords/', '../../data/passwords/']) {
     try {
       return readFileSync(new URL(rel + name, import.meta.url), 'utf8')
-    } catch {}
+    } catch {
+      // not at this layout; try the next one
+    }
   }
   return undefined
 }

@@ -82,8 +82,7 @@ export interface ParseOptions extends Partial<SipLimits> {
 }
 
 export type ParseResult =
-  | { readonly ok: true; readonly message: SipMessage }
-  | { readonly ok: false; readonly error: SipParseError }
+  { readonly ok: true; readonly message: SipMessage } | { readonly ok: false; readonly error: SipParseError }
 
 function err(kind: SipErrorKind, offset: number, isResponse: boolean, detail?: string): ParseResult {
   return { ok: false, error: sipError(kind, offset, isResponse, detail) }

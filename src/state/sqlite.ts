@@ -839,8 +839,7 @@ function migrate(db: Database.Database, path: string): void {
     let version = 0
     if (appId === SQLITE_APPLICATION_ID) {
       const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
-        | string
-        | undefined
+        string | undefined
       version = Number(row)
       if (!Number.isSafeInteger(version) || version < 1) {
         throw new SgwError(
