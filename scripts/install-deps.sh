@@ -6,6 +6,11 @@ set -euo pipefail
 
 # build: better-sqlite3 compiles its native addon with node-gyp when no prebuilt binary can be fetched
 PACKAGES=(python3 make g++)
+# firewall tests: nft -c / iptables-restore --test, ban ipsets, network namespaces + veth (ip), unshare;
+# log watcher tests (test/logwatch/netns.test.ts): nft, ipset and ip netns (nftables, ipset, iproute2)
+PACKAGES+=(nftables iptables ipset iproute2 util-linux)
+# gateway tests (test/gateway): Kamailio as the protected registrar, SIPp call flows, SIPVicious attacks
+PACKAGES+=(kamailio sip-tester sipvicious)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,5 +13,6 @@ echo
 echo "== sipwarden check $POLICY"
 node dist/src/cli/main.js check "$POLICY"
 echo
-# The gateway (the main job) arrives with its issue; until then the CLI is the product.
-exec node dist/src/cli/main.js --help
+sipwarden() { node dist/src/cli/main.js "$@"; }
+echo "== sipwarden gateway --policy $POLICY (Ctrl-C stops it)"
+sipwarden gateway --policy "$POLICY"

@@ -15,6 +15,9 @@ export class SgwError extends Error {
     return true
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (PolicyError, …) keep the ordinary prototype check: the brand says only
+    // "some SgwError", and must not make every SgwError a PolicyError.
+    if (this !== SgwError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
   }
 }

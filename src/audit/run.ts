@@ -6,9 +6,11 @@ import { ErrorCodes, SgwError } from '../errors.js'
 import { loadAsterisk } from './asterisk/model.js'
 import { asteriskChecks } from './checks/asterisk.js'
 import { freeswitchChecks } from './checks/freeswitch.js'
+import { hostChecks } from './checks/host.js'
 import { yateChecks } from './checks/yate.js'
 import { loadFreeswitch } from './freeswitch/model.js'
 import { isDir, isFile } from './fsutil.js'
+import { type HostOptions, hostContext } from './host/context.js'
 import type { IgnoreRule } from './ignore.js'
 import { matchIgnore } from './ignore.js'
 import type { Check, Diagnostic, Finding, Pbx, Severity } from './types.js'
@@ -20,9 +22,13 @@ export interface CheckResult {
   readonly id: string
   readonly severity: Severity
   readonly title: string
-  readonly status: 'ok' | 'warning' | 'error'
+  readonly status: 'ok' | 'warning' | 'error' | 'skipped'
   readonly findings: number
   readonly error?: string
+  /** why a skipped check did not run */
+  readonly note?: string
+  /** host check (--host) rather than a configuration check */
+  readonly host?: boolean
 }
 
 export interface AuditResult {
@@ -33,6 +39,8 @@ export interface AuditResult {
   readonly checks: CheckResult[]
   readonly diagnostics: Diagnostic[]
   readonly hardeningIndex: number
+  /** host checks ran (--host) */
+  readonly host: boolean
 }
 
 const MARKERS: Record<Pbx, readonly string[]> = {
@@ -68,10 +76,24 @@ function runChecks<C>(
   pbx: Pbx,
   ignore: readonly IgnoreRule[],
   result: AuditResult,
+  host = false,
 ): void {
   for (const c of checks) {
     let drafts: ReturnType<Check<C>['run']>
     try {
+      const why = c.skip?.(ctx)
+      if (why !== undefined) {
+        result.checks.push({
+          id: c.id,
+          severity: c.severity,
+          title: c.title,
+          status: 'skipped',
+          findings: 0,
+          note: why,
+          ...(host ? { host } : {}),
+        })
+        continue
+      }
       drafts = c.run(ctx)
     } catch (err) {
       // a broken check must not hide the others; report it as a check error
@@ -82,6 +104,7 @@ function runChecks<C>(
         status: 'error',
         findings: 0,
         error: (err as Error).message,
+        ...(host ? { host } : {}),
       })
       continue
     }
@@ -108,17 +131,25 @@ function runChecks<C>(
       title: c.title,
       status: kept > 0 ? 'warning' : 'ok',
       findings: kept,
+      ...(host ? { host } : {}),
     })
   }
 }
 
-export function checksFor(pbx: Pbx): readonly Check<never>[] {
-  if (pbx === 'asterisk') return asteriskChecks as readonly Check<never>[]
-  if (pbx === 'freeswitch') return freeswitchChecks as readonly Check<never>[]
-  return yateChecks as readonly Check<never>[]
+/** The checks of a PBX (with the host checks when `host`), for SARIF rules and the docs. */
+export function checksFor(pbx: Pbx, host = false): readonly Check<never>[] {
+  const base = pbx === 'asterisk' ? asteriskChecks : pbx === 'freeswitch' ? freeswitchChecks : yateChecks
+  return [...(base as readonly Check<never>[]), ...(host ? (hostChecks(pbx) as readonly Check<never>[]) : [])]
 }
 
-export function audit(dirArg: string, opts: { pbx?: Pbx; ignore?: readonly IgnoreRule[] } = {}): AuditResult {
+export interface AuditOptions {
+  readonly pbx?: Pbx
+  readonly ignore?: readonly IgnoreRule[]
+  /** run the host checks (file modes, PBX user, listening ports); an object replaces host sources in tests */
+  readonly host?: boolean | HostOptions
+}
+
+export function audit(dirArg: string, opts: AuditOptions = {}): AuditResult {
   const dir = resolve(dirArg)
   if (!isDir(dir)) {
     throw new SgwError(
@@ -141,24 +172,30 @@ export function audit(dirArg: string, opts: { pbx?: Pbx; ignore?: readonly Ignor
     checks: [],
     diagnostics: [],
     hardeningIndex: 100,
+    host: !!opts.host,
   }
   const ignore = opts.ignore ?? []
+  const hostOpts: HostOptions | undefined = opts.host ? (opts.host === true ? {} : opts.host) : undefined
   if (pbx === 'asterisk') {
     const m = loadAsterisk(dir)
     result.diagnostics.push(...m.diags)
     runChecks(asteriskChecks, m, pbx, ignore, result)
+    if (hostOpts) runChecks(hostChecks(pbx, m), hostContext(pbx, m, hostOpts), pbx, ignore, result, true)
   } else if (pbx === 'freeswitch') {
     const m = loadFreeswitch(dir)
     result.diagnostics.push(...m.diags)
     runChecks(freeswitchChecks, m, pbx, ignore, result)
+    if (hostOpts) runChecks(hostChecks(pbx), hostContext(pbx, m, hostOpts), pbx, ignore, result, true)
   } else {
     const m = loadYate(dir)
     result.diagnostics.push(...m.diags)
     runChecks(yateChecks, m, pbx, ignore, result)
+    if (hostOpts) runChecks(hostChecks(pbx), hostContext(pbx, m, hostOpts), pbx, ignore, result, true)
   }
   let total = 0
   let passed = 0
   for (const c of result.checks) {
+    if (c.status === 'skipped') continue
     total += WEIGHT[c.severity]
     if (c.status === 'ok') passed += WEIGHT[c.severity]
   }

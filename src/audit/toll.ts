@@ -53,8 +53,21 @@ export function classifyMatcher(matches: (n: string) => boolean): TollVerdict {
   return { cls: 'local', toll: false, reason: 'local/internal numbers' }
 }
 
-/** Asterisk extension pattern → anchored RegExp (X, Z, N, [..], `.` one or more, `!` zero or more). */
+const compiled = new Map<string, RegExp>()
+
+/** Asterisk extension pattern → anchored RegExp (X, Z, N, [..], `.` one or more, `!` zero or more).
+ * Compiled once per pattern: the reachability walk asks the same patterns thousands of times. */
 export function asteriskPatternToRegex(pattern: string): RegExp {
+  let re = compiled.get(pattern)
+  if (!re) {
+    re = compilePattern(pattern)
+    if (compiled.size > 50_000) compiled.clear()
+    compiled.set(pattern, re)
+  }
+  return re
+}
+
+function compilePattern(pattern: string): RegExp {
   if (!pattern.startsWith('_')) return new RegExp(`^${escapeRe(pattern.replace(/-/g, ''))}$`)
   let re = ''
   const p = pattern.slice(1)

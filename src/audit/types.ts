@@ -9,7 +9,9 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.length - SEVERITIES.indexOf(s)
 }
 
-/** A position in a configuration file, relative to the audited directory. */
+/** A position in a configuration file, relative to the audited directory. Line 0 means the whole
+ * file (host checks on file modes). Host evidence may name an absolute file (`/proc/…/status`) or
+ * a command's output (`ss -Hltnup`). */
 export interface Loc {
   readonly file: string
   readonly line: number
@@ -57,11 +59,13 @@ export interface Check<C> {
   readonly title: string
   readonly rationale: string
   readonly remediation: string
+  /** a reason when the check cannot run here (e.g. `ss` missing); the check is then reported skipped */
+  skip?(ctx: C): string | undefined
   run(ctx: C): readonly FindingDraft[]
 }
 
 export function locString(loc: Loc): string {
-  const here = `${loc.file}:${loc.line}`
+  const here = loc.line > 0 ? `${loc.file}:${loc.line}` : loc.file
   if (!loc.via || loc.via.length === 0) return here
   return [...loc.via.map((v) => `${v.file}:${v.line}`), here].join(' → ')
 }

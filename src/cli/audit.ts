@@ -3,6 +3,7 @@
 // 2 bad input (missing directory, unknown PBX, bad option or ignore file).
 import { type Command, Option } from 'commander'
 import { type IgnoreRule, readIgnore } from '../audit/ignore.js'
+import { renderHtml } from '../audit/report/html.js'
 import { renderJson } from '../audit/report/json.js'
 import { renderSarif } from '../audit/report/sarif.js'
 import { renderText } from '../audit/report/text.js'
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     )
     .option(
       '--format <format>',
-      'report format: text, json or sarif (html is planned, not implemented yet)',
+      'report format: text, json, sarif (2.1.0) or html (self-contained, no scripts)',
       'text',
     )
     .option(
@@ -48,12 +49,16 @@ export function register(program: Command): void {
       'high',
     )
     .option('--ignore <file>', 'accepted findings, one "<check-id>[@file[:line]] <reason>" per line')
-    .option('--host', 'host checks (file modes, PBX user, listening ports): planned, not implemented yet')
+    .option(
+      '--host',
+      'also check this host: modes and owners of the configuration files, the PBX running as root (/proc), ' +
+        'management ports listening beyond localhost (ss)',
+    )
     .option('--verbose', 'also show reader warnings (unknown directives, syntax notes)')
     .addHelpText(
       'after',
       '\nExit codes: 0 no finding at/above --fail-on, 1 findings at/above it, 2 bad input.\n' +
-        'Not implemented yet: --format html and --host (they fail with exit 2 rather than pretend).\n' +
+        'Example: sipwarden audit /etc/asterisk --host --format html > audit.html\n' +
         'Docs: docs/audit.md',
     )
     .action((dirs: string[], opts: AuditOptions) => {
@@ -63,14 +68,11 @@ export function register(program: Command): void {
 
 function runAudit(dirs: string[], opts: AuditOptions): number {
   const format = opts.format.toLowerCase()
-  if (format === 'html')
+  if (!['text', 'json', 'sarif', 'html'].includes(format))
     throw new SgwError(
       ErrorCodes.AUDIT_INPUT,
-      '--format html is not implemented yet (use text, json or sarif)',
+      `unknown --format "${opts.format}" (text, json, sarif or html)`,
     )
-  if (!['text', 'json', 'sarif'].includes(format))
-    throw new SgwError(ErrorCodes.AUDIT_INPUT, `unknown --format "${opts.format}" (text, json or sarif)`)
-  if (opts.host) throw new SgwError(ErrorCodes.AUDIT_INPUT, '--host is not implemented yet')
   const failOn = opts.failOn.toLowerCase()
   if (failOn !== 'none' && !SEVERITIES.includes(failOn as Severity))
     throw new SgwError(
@@ -84,13 +86,15 @@ function runAudit(dirs: string[], opts: AuditOptions): number {
       ErrorCodes.AUDIT_INPUT,
       'no configuration directory given and none of /etc/asterisk, /etc/freeswitch, /etc/yate exists',
     )
-  const results: AuditResult[] = targets.map((d) => audit(d, { pbx: opts.pbx, ignore }))
+  const results: AuditResult[] = targets.map((d) => audit(d, { pbx: opts.pbx, ignore, host: !!opts.host }))
   const text =
     format === 'json'
       ? renderJson(results, VERSION)
       : format === 'sarif'
         ? renderSarif(results, VERSION)
-        : renderText(results, { verbose: opts.verbose })
+        : format === 'html'
+          ? renderHtml(results, VERSION)
+          : renderText(results, { verbose: opts.verbose })
   process.stdout.write(text)
   if (failOn === 'none') return 0
   const threshold = severityRank(failOn as Severity)

@@ -12,8 +12,8 @@ type Registrar = { register(program: Command): void }
 const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   audit: () => import('./audit.js'),
   check: () => import('./check.js'),
-  gateway: () => import('./gateway.js'),
   firewall: () => import('./firewall.js'),
+  gateway: () => import('./gateway.js'),
   passwd: () => import('./passwd.js'),
   schema: () => import('./schema.js'),
   sip: () => import('./sip.js'),

@@ -187,7 +187,7 @@ export function policyReferenceMarkdown(): string {
   collect(root, root, '', rows, named, 0)
   const parts = [table(rows)]
   const done = new Set<string>()
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false
     for (const name of [...named]) {
       if (done.has(name)) continue

@@ -1611,6 +1611,7 @@ function watchRule(maxEvents: number, windowMs: number, text: string) {
         .number()
         .int()
         .min(1)
+        .max(1000)
         .prefault(maxEvents)
         .describe('Events from one source within the window before a ban.'),
       windowMs: duration({ min: SECOND, max: 7 * DAY }).prefault(windowMs),
@@ -1700,6 +1701,7 @@ const LogwatchSchema = z
               .number()
               .int()
               .min(2)
+              .max(1000)
               .prefault(5)
               .describe('Distinct accounts failing from one source within the window.'),
             windowMs: duration({ min: SECOND, max: 7 * DAY }).prefault(10 * MINUTE),
@@ -1757,6 +1759,12 @@ const FirewallSchema = z
       .array(port())
       .prefault([])
       .describe('TCP ports of the PBX web interface; open to admin networks only, rate limited.'),
+    webConnectionsPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .prefault(60)
+      .describe('New connections per source per minute to the web ports and a non-loopback admin API.'),
     sipLimits: z
       .strictObject({
         registerPerMinute: z
@@ -1791,6 +1799,21 @@ const FirewallSchema = z
       })
       .prefault({}),
     antiSpoof: z.boolean().prefault(true).describe('Drop packets from bogon or own-address sources.'),
+    publicInterfaces: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\*?$/,
+            'an interface name such as eth0 (at most 15 characters; a trailing * matches a prefix)',
+          ),
+      )
+      .prefault([])
+      .describe(
+        'Interfaces facing the internet (e.g. eth0). With antiSpoof, packets arriving on them from private, ' +
+          'shared (CGNAT), IPv4 link-local or documentation addresses are dropped, except networks the policy names ' +
+          '(admin networks, trunks, account networks). Empty: only sources invalid everywhere are dropped.',
+      ),
     rejectWith: z
       .enum(['drop', 'reject'])
       .prefault('drop')

@@ -32,12 +32,35 @@ describe('sipwarden audit (CLI)', () => {
     assert.doesNotMatch(r.stderr, /\s+at /)
   })
 
-  it('exit 2 when the PBX cannot be detected, for html (not implemented) and bad options', () => {
+  it('exit 2 when the PBX cannot be detected and for bad options', () => {
     const empty = tempConfig({ 'README.txt': 'nothing here' })
     assert.equal(run('audit', empty).status, 2)
-    assert.equal(run('audit', '--format', 'html', fixture('asterisk-hardened')).status, 2)
-    assert.equal(run('audit', '--host', fixture('asterisk-hardened')).status, 2)
+    assert.equal(run('audit', '--format', 'pdf', fixture('asterisk-hardened')).status, 2)
     assert.equal(run('audit', '--fail-on', 'severe', fixture('asterisk-hardened')).status, 2)
+  })
+
+  it('--format html writes one self-contained page; the exit code still follows --fail-on', () => {
+    const r = run('audit', '--format', 'html', fixture('asterisk-insecure'))
+    assert.equal(r.status, 1)
+    assert.match(r.stdout, /^<!DOCTYPE html>/)
+    assert.match(r.stdout, /<code>ast\.sip\.autocreatepeer<\/code>/)
+    assert.match(r.stdout, /<\/html>\n$/)
+  })
+
+  it('--host adds the host checks to the report', () => {
+    const r = run('audit', '--host', '--fail-on', 'none', '--format', 'json', fixture('asterisk-hardened'))
+    assert.equal(r.status, 0, r.stderr)
+    const a = JSON.parse(r.stdout).audits[0]
+    assert.equal(a.hostChecks, true)
+    const ids = a.checks.map((c: { id: string }) => c.id)
+    for (const id of [
+      'ast.files.secrets-readable',
+      'ast.files.config-writable',
+      'ast.files.owned-by-runtime',
+      'ast.host.runs-as-root',
+      'ast.host.mgmt-port-public',
+    ])
+      assert.ok(ids.includes(id), id)
   })
 
   it('--pbx, json and sarif formats', () => {

@@ -62,6 +62,18 @@ describe('dialplan reachability', () => {
     assert.equal(g.tollPath('in')?.sink.line.loc.line, 4)
   })
 
+  it('an IVR menu (Background/WaitExten at s) lets the caller pick any extension of its context', () => {
+    const menu = (app: string) =>
+      graph(
+        `[in]\nexten => s,1,Goto(menu,s,1)\n[menu]\nexten => s,1,${app}\nexten => 9,1,Goto(out,\${EXTEN},1)\n[out]\nexten => _011.,1,Dial(PJSIP/\${EXTEN}@itsp)\n`,
+      )
+    const p = menu('Background(main-menu)').tollPath('in')
+    assert.deepEqual([...p!.hops.map((h) => h.loc.line), p!.sink.line.loc.line], [2, 4, 5, 7])
+    assert.match(p!.hops[1]!.note ?? '', /caller chooses any extension of menu/)
+    assert.equal(menu('WaitExten(5)').tollPath('in')?.sink.line.loc.line, 7)
+    assert.equal(menu('Playback(closed)').tollPath('in'), undefined)
+  })
+
   it('does not loop on cyclic includes', () => {
     const g = graph('[a]\ninclude => b\n[b]\ninclude => a\nexten => 1,1,NoOp()\n')
     assert.equal(g.tollPath('a'), undefined)

@@ -93,20 +93,28 @@ function splitFirst(s: string): [string, string] {
 
 export function buildDialplan(cfg: AstConfig): Dialplan {
   const dp = new Dialplan()
+  // extension name + CID match → extension, per context (a DID context has thousands)
+  const index = new Map<DpContext, Map<string, DpExten>>()
   for (const cat of cfg.sections()) {
     if (cat.name === 'general' || cat.name === 'globals') continue
     let ctx = dp.contexts.get(cat.name)
     if (!ctx) {
       ctx = { name: cat.name, loc: cat.loc, extens: [], includes: [], switches: [] }
       dp.contexts.set(cat.name, ctx)
+      index.set(ctx, new Map())
     }
     let last: DpExten | undefined
-    for (const v of cat.vars) last = addVar(ctx, v, last)
+    for (const v of cat.vars) last = addVar(ctx, index.get(ctx)!, v, last)
   }
   return dp
 }
 
-function addVar(ctx: DpContext, v: AstVar, last: DpExten | undefined): DpExten | undefined {
+function addVar(
+  ctx: DpContext,
+  index: Map<string, DpExten>,
+  v: AstVar,
+  last: DpExten | undefined,
+): DpExten | undefined {
   const key = v.key.toLowerCase()
   if (key === 'include') {
     ctx.includes.push({ name: splitArgs(v.value)[0] ?? v.value, loc: v.loc })
@@ -138,10 +146,12 @@ function addVar(ctx: DpContext, v: AstVar, last: DpExten | undefined): DpExten |
   const priority = (lm?.[1] ?? prioText).trim()
   const label = lm?.[2]?.trim()
   if (priority.toLowerCase() === 'hint') return last
-  let ext = ctx.extens.find((e) => e.name === name && e.cid === cid)
+  const id = cid === undefined ? name : `${name}\u0000${cid}`
+  let ext = index.get(id)
   if (!ext) {
     ext = { name, cid, loc: v.loc, lines: [] }
     ctx.extens.push(ext)
+    index.set(id, ext)
   }
   const { app, args } = parseApp(appText)
   ext.lines.push({

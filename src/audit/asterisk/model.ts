@@ -8,14 +8,16 @@ import { buildDialplan, type Dialplan } from './dialplan.js'
 import { DialplanGraph } from './reach.js'
 import { type AstCategory, type AstConfig, get, isFalse, isTrue, readAsteriskConfig } from './reader.js'
 
-export type EntryKind =
-  | 'anonymous'
-  | 'unauth-endpoint'
-  | 'trunk'
-  | 'guest'
-  | 'insecure-peer'
-  | 'inbound-name'
-  | 'user'
+export const ENTRY_KINDS = [
+  'anonymous',
+  'unauth-endpoint',
+  'trunk',
+  'guest',
+  'insecure-peer',
+  'inbound-name',
+  'user',
+] as const
+export type EntryKind = (typeof ENTRY_KINDS)[number]
 
 export interface EntryPoint {
   readonly kind: EntryKind

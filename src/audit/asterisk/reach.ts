@@ -1,6 +1,7 @@
 // Dialplan reachability graph (reference §0.3, §2.10). Nodes are contexts, or one dialled string
 // inside a context; edges are `include =>`, static Goto/GotoIf/GotoIfTime/Gosub/GosubIf targets,
-// Macro(name) → [macro-name], and Dial(Local/x@ctx). A walk from an untrusted entry point that
+// Macro(name) → [macro-name], Dial(Local/x@ctx), and Background()/WaitExten() (an IVR menu: the
+// caller then dials any extension of the current context). A walk from an untrusted entry point that
 // meets a Dial of a toll pattern is a toll-fraud path; every hop carries file:line.
 import { excerptDialLine } from '../excerpt.js'
 import { asteriskMatches, classifyAsteriskPattern, classifyMatcher, type TollVerdict } from '../toll.js'
@@ -23,7 +24,20 @@ interface NodeInfo {
   readonly ctx: string
   readonly exten?: string
   readonly parent?: string
-  readonly hop?: Evidence
+  /** the hop that led here; its excerpt is built only when a path is asked for */
+  readonly hop?: HopSource
+  hops?: Evidence[]
+}
+
+interface HopSource {
+  readonly loc: Loc
+  readonly raw?: string
+  readonly excerpt?: string
+  readonly note: string
+}
+
+function hopEvidence(h: HopSource): Evidence {
+  return { loc: h.loc, excerpt: h.excerpt ?? excerptDialLine(h.raw ?? ''), note: h.note }
 }
 
 const DIAL_APPS = new Set(['dial', 'originate', 'queue', 'page', 'followme'])
@@ -106,6 +120,9 @@ export function tollVerdict(line: DpLine): TollVerdict | undefined {
 
 export class DialplanGraph {
   readonly #dp: Dialplan
+  /** tollPath() per context: many entry points share a context (10,000 phones, one [users]) */
+  readonly #tollCache = new Map<string, { sink: TollSink; hops: Evidence[] } | undefined>()
+  readonly #lineCache = new Map<string, ReadonlySet<DpLine>>()
   constructor(dp: Dialplan) {
     this.#dp = dp
   }
@@ -121,44 +138,58 @@ export class DialplanGraph {
     return out
   }
 
+  #targets = new Map<DpLine, Edge[]>()
+
+  /** lineTargets() once per line: every walk revisits the same lines. */
+  #targetsOf(line: DpLine): Edge[] {
+    let t = this.#targets.get(line)
+    if (!t) {
+      t = lineTargets(line).targets
+      this.#targets.set(line, t)
+    }
+    return t
+  }
+
   /**
-   * Breadth-first walk from `ctx` (whole context). Calls `visit` for every reachable line with the
-   * hops that lead to it (entry hop excluded). Stops early when `visit` returns true.
+   * Breadth-first walk from `ctx` (whole context). Calls `visit` for every reachable line with a
+   * function returning the hops that lead to it (entry hop excluded; built on demand, because a
+   * 10,000-phone dialplan has thousands of nodes and few paths are ever shown). Stops early when
+   * `visit` returns true.
    */
-  walk(ctx: string, visit: (line: DpLine, hops: Evidence[]) => boolean | undefined): void {
+  walk(ctx: string, visit: (line: DpLine, hops: () => Evidence[]) => boolean | undefined): void {
     const seen = new Map<string, NodeInfo>()
     const key = (c: string, e?: string) => (e === undefined ? c : `${c}\u0000${e}`)
     const queue: string[] = []
-    const add = (c: string, e: string | undefined, parent?: string, hop?: Evidence) => {
+    const add = (c: string, e: string | undefined, parent?: string, hop?: HopSource) => {
       const k = key(c, e)
       if (seen.has(k) || (e !== undefined && seen.has(c))) return
       seen.set(k, { ctx: c, exten: e, parent, hop })
       queue.push(k)
     }
-    const hopsTo = (k: string): Evidence[] => {
-      const hops: Evidence[] = []
-      let cur = seen.get(k)
-      while (cur?.hop) {
-        hops.unshift(cur.hop)
-        cur = cur.parent === undefined ? undefined : seen.get(cur.parent)
-      }
-      return hops
+    const hopsTo = (n: NodeInfo): Evidence[] => {
+      if (n.hops) return n.hops
+      const parent = n.parent === undefined ? undefined : seen.get(n.parent)
+      n.hops = n.hop ? [...(parent ? hopsTo(parent) : []), hopEvidence(n.hop)] : []
+      return n.hops
     }
     add(ctx, undefined)
-    while (queue.length > 0) {
-      const k = queue.shift()!
+    for (let qi = 0; qi < queue.length; qi++) {
+      const k = queue[qi]!
       const node = seen.get(k)!
       const c = this.#dp.contexts.get(node.ctx)
       if (!c) continue
-      const prefix = hopsTo(k)
+      const prefix = () => hopsTo(node)
       for (const line of this.#linesOf(c, node.exten)) {
         if (visit(line, prefix)) return
-        for (const t of lineTargets(line).targets)
-          add(t.ctx, t.exten, k, {
+        // an IVR menu: after Background()/WaitExten() the caller dials any extension of this context
+        if (node.exten !== undefined && (line.appLower === 'background' || line.appLower === 'waitexten'))
+          add(node.ctx, undefined, k, {
             loc: line.loc,
-            excerpt: excerptDialLine(line.raw),
-            note: `jumps to ${t.ctx}`,
+            raw: line.raw,
+            note: `caller chooses any extension of ${node.ctx}`,
           })
+        for (const t of this.#targetsOf(line))
+          add(t.ctx, t.exten, k, { loc: line.loc, raw: line.raw, note: `jumps to ${t.ctx}` })
       }
       for (const inc of c.includes)
         add(inc.name, node.exten, k, {
@@ -171,24 +202,46 @@ export class DialplanGraph {
 
   /** First toll route reachable from `ctx`, with the path (hops then the Dial line). */
   tollPath(ctx: string): { sink: TollSink; hops: Evidence[] } | undefined {
+    if (this.#tollCache.has(ctx)) return this.#tollCache.get(ctx)
     let found: { sink: TollSink; hops: Evidence[] } | undefined
     this.walk(ctx, (line, hops) => {
       const verdict = tollVerdict(line)
       if (!verdict) return false
-      found = { sink: { line, verdict }, hops }
+      found = { sink: { line, verdict }, hops: hops() }
       return true
     })
+    this.#tollCache.set(ctx, found)
     return found
   }
 
   /** Every reachable line with its path, for checks that ask "is this app reachable from outside". */
-  reachable(ctx: string): Array<{ line: DpLine; hops: Evidence[] }> {
-    const out: Array<{ line: DpLine; hops: Evidence[] }> = []
+  reachable(ctx: string): Array<{ readonly line: DpLine; readonly hops: Evidence[] }> {
+    const out: Array<{ readonly line: DpLine; readonly hops: Evidence[] }> = []
     this.walk(ctx, (line, hops) => {
-      out.push({ line, hops })
+      out.push({
+        line,
+        get hops() {
+          return hops()
+        },
+      })
       return false
     })
     return out
+  }
+
+  /** The lines reachable from `ctx`, without paths (cheaper; cached per context). */
+  reachableLines(ctx: string): ReadonlySet<DpLine> {
+    let set = this.#lineCache.get(ctx)
+    if (!set) {
+      const s = new Set<DpLine>()
+      this.walk(ctx, (line) => {
+        s.add(line)
+        return false
+      })
+      set = s
+      this.#lineCache.set(ctx, set)
+    }
+    return set
   }
 
   /** Contexts reachable from `ctx` through includes only (ISC-DP "included by [default]"). */

@@ -15,8 +15,8 @@ export interface AstVar {
   readonly loc: Loc
   /** set when the variable was copied from a template or base section */
   readonly inheritedFrom?: { readonly name: string; readonly loc: Loc }
-  /** `key += …` lines that extended this value */
-  readonly appendedAt?: Loc[]
+  /** `key += …` lines that extended this value (allocated on the first append) */
+  appendedAt?: Loc[]
 }
 
 export interface AstCategory {
@@ -34,36 +34,63 @@ export class AstConfig {
   readonly categories: AstCategory[] = []
   readonly execLines: Loc[] = []
   readonly files: string[] = []
+  /** categories by name, in file order (inheritance and `(+)` look names up while reading) */
+  readonly byName = new Map<string, AstCategory[]>()
+  #types: Map<string, AstCategory[]> | undefined
   constructor(
     readonly name: string,
     readonly present: boolean,
   ) {}
 
-  /** Live (non-template) categories, optionally by name, in file order. */
-  sections(name?: string): AstCategory[] {
-    return this.categories.filter((c) => !c.isTemplate && (name === undefined || c.name === name))
+  add(cat: AstCategory): void {
+    this.categories.push(cat)
+    const same = this.byName.get(cat.name)
+    if (same) same.push(cat)
+    else this.byName.set(cat.name, [cat])
+    this.#types = undefined
   }
 
-  /** Live categories whose effective `type` equals `type` (pjsip objects, ari users). */
-  ofType(type: string): AstCategory[] {
-    return this.sections().filter((c) => get(c, 'type')?.value.toLowerCase() === type)
+  /** Live (non-template) categories, optionally by name, in file order. */
+  sections(name?: string): AstCategory[] {
+    if (name !== undefined) return (this.byName.get(name) ?? []).filter((c) => !c.isTemplate)
+    return this.categories.filter((c) => !c.isTemplate)
   }
+
+  /** Live categories whose effective `type` equals `type` (pjsip objects, ari users). Indexed once. */
+  ofType(type: string): AstCategory[] {
+    if (!this.#types) {
+      this.#types = new Map()
+      for (const c of this.categories) {
+        if (c.isTemplate) continue
+        const t = get(c, 'type')?.value.toLowerCase()
+        if (t === undefined) continue
+        const list = this.#types.get(t)
+        if (list) list.push(c)
+        else this.#types.set(t, [c])
+      }
+    }
+    return this.#types.get(type) ?? []
+  }
+}
+
+function sameKey(key: string, lower: string): boolean {
+  return key.length === lower.length && (key === lower || key.toLowerCase() === lower)
 }
 
 /** Effective value: the last occurrence wins (ast_variable_retrieve scans the whole list). */
 export function get(cat: AstCategory | undefined, key: string): AstVar | undefined {
   if (!cat) return undefined
   const k = key.toLowerCase()
-  let found: AstVar | undefined
-  for (const v of cat.vars) if (v.key.toLowerCase() === k) found = v
-  return found
+  const vars = cat.vars
+  for (let i = vars.length - 1; i >= 0; i--) if (sameKey(vars[i]!.key, k)) return vars[i]
+  return undefined
 }
 
 /** Every occurrence, in order (list options: permit, deny, allow, acl…). */
 export function getAll(cat: AstCategory | undefined, key: string): AstVar[] {
   if (!cat) return []
   const k = key.toLowerCase()
-  return cat.vars.filter((v) => v.key.toLowerCase() === k)
+  return cat.vars.filter((v) => sameKey(v.key, k))
 }
 
 export function isTrue(value: string | undefined): boolean {
@@ -226,11 +253,12 @@ function processLine(
     for (const v of cat.vars) if (v.key === key) target = v
     if (target) {
       target.value = `${target.value}${rawValue}`.trim()
-      target.appendedAt?.push(loc)
+      target.appendedAt ??= []
+      target.appendedAt.push(loc)
       return cat
     }
   }
-  cat.vars.push({ key, value: rawValue.trim(), isObject, loc, appendedAt: [] })
+  cat.vars.push({ key, value: rawValue.trim(), isObject, loc })
   return cat
 }
 
@@ -249,7 +277,7 @@ function processCategory(
   const rest = cur.slice(close + 1)
   const cat: AstCategory = { name, isTemplate: false, loc, bases: [], vars: [] }
   if (!rest.startsWith('(')) {
-    st.cfg.categories.push(cat)
+    st.cfg.add(cat)
     return cat
   }
   const end = rest.indexOf(')')
@@ -281,7 +309,7 @@ function processCategory(
       target = existing
       created = undefined
     } else if (opt !== '') {
-      const base = st.cfg.categories.find((c) => c.name === opt)
+      const base = st.cfg.byName.get(opt)?.[0]
       if (!base) {
         st.diags.push({
           level: 'error',
@@ -292,15 +320,18 @@ function processCategory(
         return prev
       }
       target.bases.push(opt)
+      const from = { name: opt, loc: base.loc }
       for (const v of base.vars)
         target.vars.push({
-          ...v,
-          inheritedFrom: v.inheritedFrom ?? { name: opt, loc: base.loc },
-          appendedAt: [],
+          key: v.key,
+          value: v.value,
+          isObject: v.isObject,
+          loc: v.loc,
+          inheritedFrom: v.inheritedFrom ?? from,
         })
     }
   }
-  if (created) st.cfg.categories.push(created)
+  if (created) st.cfg.add(created)
   return target
 }
 
@@ -325,9 +356,8 @@ function findForAppend(cfg: AstConfig, name: string, filter: string): AstCategor
       conds.push([k.toLowerCase(), new RegExp(v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))])
     }
   }
-  return cfg.categories.find(
+  return (cfg.byName.get(name) ?? []).find(
     (c) =>
-      c.name === name &&
       (templatesOk || !c.isTemplate) &&
       conds.every(([k, re]) => c.vars.some((v) => v.key.toLowerCase() === k && re.test(v.value))),
   )

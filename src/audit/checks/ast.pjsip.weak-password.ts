@@ -15,15 +15,17 @@ export const check: Check<AsteriskModel> = {
   remediation: 'Random 16+ character passwords (`sipwarden passwd generate`); prefer password_digest.',
   run(m) {
     const out: FindingDraft[] = []
+    // auth name → endpoints that use it (one pass: 10,000 phones must not mean 10^8 lookups)
+    const usersOf = new Map<string, string[]>()
+    for (const e of m.pjsipEndpoints)
+      for (const x of get(e, 'auth')?.value.split(',') ?? []) {
+        const name = x.trim()
+        if (name !== '') usersOf.set(name, [...(usersOf.get(name) ?? []), e.name])
+      }
     for (const a of m.conf('pjsip.conf').ofType('auth')) {
       const pw = get(a, 'password')
       if (!pw || get(a, 'password_digest') || get(a, 'md5_cred')) continue
-      const users = m.pjsipEndpoints.filter((e) =>
-        get(e, 'auth')
-          ?.value.split(',')
-          .some((x) => x.trim() === a.name),
-      )
-      const identities = [a.name, get(a, 'username')?.value ?? '', ...users.map((u) => u.name)]
+      const identities = [a.name, get(a, 'username')?.value ?? '', ...(usersOf.get(a.name) ?? [])]
       const r = assessPassword(pw.value, { identities })
       // published defaults are reported by ast.creds.default
       if (r.verdict === 'ok' || r.verdict === 'default-known') continue

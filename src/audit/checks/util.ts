@@ -65,7 +65,14 @@ export function outsideReachable(m: AsteriskModel): Map<DpLine, OutsideReach> {
     if (!entry.untrusted || done.has(entry.context)) continue
     done.add(entry.context)
     for (const r of m.graph.reachable(entry.context))
-      if (!out.has(r.line)) out.set(r.line, { entry, hops: r.hops })
+      if (!out.has(r.line))
+        out.set(r.line, {
+          entry,
+          // the path is built only for the lines that become findings
+          get hops() {
+            return r.hops
+          },
+        })
   }
   outsideCache.set(m, out)
   return out

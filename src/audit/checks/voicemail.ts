@@ -12,7 +12,12 @@ export interface Mailbox {
   readonly v: AstVar
 }
 
+const cache = new WeakMap<AsteriskModel, Mailbox[]>()
+
+/** Every mailbox, parsed once per model (several checks read them). */
 export function mailboxes(m: AsteriskModel): Mailbox[] {
+  const cached = cache.get(m)
+  if (cached) return cached
   const out: Mailbox[] = []
   for (const ctx of m.conf('voicemail.conf').sections()) {
     if (ctx.name === 'general' || ctx.name === 'zonemessages') continue
@@ -34,6 +39,7 @@ export function mailboxes(m: AsteriskModel): Mailbox[] {
       })
     }
   }
+  cache.set(m, out)
   return out
 }
 

@@ -50,6 +50,8 @@ export interface FreeswitchModel {
   readonly doc: XmlElement
   readonly vars: Map<string, FsVar>
   readonly directives: Directive[]
+  /** every file the preprocessor read, relative to the root */
+  readonly files: string[]
   readonly synthetic: boolean
   configuration(name: string): XmlElement | undefined
   settings(name: string): Map<string, FsParam>
@@ -200,6 +202,7 @@ export function loadFreeswitch(root: string): FreeswitchModel {
     doc,
     vars: pre.vars,
     directives: pre.directives,
+    files: pre.files,
     synthetic,
     configuration,
     settings,

@@ -19,6 +19,7 @@ export function renderJson(results: readonly AuditResult[], version: string): st
         dir: r.dir,
         pbx: r.pbx,
         hardeningIndex: r.hardeningIndex,
+        hostChecks: r.host,
         findings: r.findings.map((f) => ({
           id: f.id,
           severity: f.severity,

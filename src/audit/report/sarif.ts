@@ -21,12 +21,18 @@ const SCORE: Record<Severity, string> = {
 }
 
 function location(e: Evidence) {
+  const message = { text: e.note ? `${e.excerpt} (${e.note})` : e.excerpt }
+  // host evidence: the output of a command (`ss -Hltnup`) is no artifact; /proc files are absolute
+  if (/\s/.test(e.loc.file)) return { message: { text: `${e.loc.file}: ${message.text}` } }
+  const artifactLocation = e.loc.file.startsWith('/')
+    ? { uri: `file://${e.loc.file}` }
+    : { uri: e.loc.file, uriBaseId: 'CONFIGROOT' }
   return {
     physicalLocation: {
-      artifactLocation: { uri: e.loc.file, uriBaseId: 'CONFIGROOT' },
-      region: { startLine: Math.max(1, e.loc.line) },
+      artifactLocation,
+      ...(e.loc.line > 0 ? { region: { startLine: e.loc.line } } : {}),
     },
-    message: { text: e.note ? `${e.excerpt} (${e.note})` : e.excerpt },
+    message,
   }
 }
 
@@ -51,7 +57,7 @@ export function renderSarif(results: readonly AuditResult[], version: string): s
       driver: {
         name: 'sipwarden',
         version,
-        rules: checksFor(r.pbx).map((c) => ({
+        rules: checksFor(r.pbx, r.host).map((c) => ({
           id: c.id,
           name: c.id.replace(/[^A-Za-z0-9]+/g, '-'),
           shortDescription: { text: c.title },
@@ -64,6 +70,19 @@ export function renderSarif(results: readonly AuditResult[], version: string): s
     },
     originalUriBaseIds: { CONFIGROOT: { uri: `file://${r.dir.endsWith('/') ? r.dir : `${r.dir}/`}` } },
     results: [...r.findings.map((f) => result(f)), ...r.suppressed.map((s) => result(s.finding, s.reason))],
+    // checks that could not run here (ss missing, no PBX process…) and checks that failed
+    invocations: [
+      {
+        executionSuccessful: !r.checks.some((c) => c.status === 'error'),
+        toolExecutionNotifications: r.checks
+          .filter((c) => c.status === 'skipped' || c.status === 'error')
+          .map((c) => ({
+            descriptor: { id: c.id },
+            level: c.status === 'error' ? 'error' : 'note',
+            message: { text: c.status === 'error' ? `check failed: ${c.error}` : `skipped: ${c.note}` },
+          })),
+      },
+    ],
   }))
   return `${JSON.stringify({ $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json', version: '2.1.0', runs }, null, 2)}\n`
 }

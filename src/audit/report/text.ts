@@ -45,10 +45,15 @@ export function renderText(results: readonly AuditResult[], opts: { verbose?: bo
       ', ',
     )
     const failed = r.checks.filter((c) => c.status === 'error')
+    const skipped = r.checks.filter((c) => c.status === 'skipped')
     out.push('Summary')
     out.push(
-      `  checks run:       ${r.checks.length} (${r.checks.filter((c) => c.status === 'ok').length} passed)`,
+      `  checks run:       ${r.checks.length - skipped.length} (${r.checks.filter((c) => c.status === 'ok').length} passed)${r.host ? ', host checks included' : ''}`,
     )
+    if (skipped.length > 0) {
+      out.push(`  skipped:          ${skipped.length}`)
+      for (const c of skipped) out.push(`    ${c.id}: ${c.note ?? 'not applicable'}`)
+    }
     out.push(`  findings:         ${r.findings.length} (${counts})`)
     if (r.suppressed.length > 0) out.push(`  accepted (ignore file): ${r.suppressed.length}`)
     if (failed.length > 0)

@@ -21,6 +21,8 @@ export interface YSection {
 
 export class YateConfig {
   readonly sections: YSection[] = []
+  /** every file read for this configuration (the file and its includes), relative to the root */
+  readonly files: string[] = []
   constructor(
     readonly name: string,
     readonly present: boolean,
@@ -87,6 +89,7 @@ function loadFile(st: State, path: string, current: YSection | undefined, via: r
     return
   }
   st.stack.push(path)
+  st.cfg.files.push(file)
   let sect = current
   // [$enabled] state: skipping lines while false
   let enabled = true

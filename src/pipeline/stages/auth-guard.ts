@@ -1,0 +1,75 @@
+// auth-guard: counts refused digest credentials in the PBX's replies, per source and per
+// account. A failure is a 401/407 to a request that carried credentials, or a 403; a first
+// challenge (401/407 to a request without credentials) is not a failure. After perSource.maxFailures in the
+// window the source is banned (escalating for repeat offenders); after perAccount.maxFailures
+// from any sources the account is locked (requests for it are refused with 403) and an alert
+// event is published.
+import type { SipContext } from '../context.js'
+import type { StageDeps } from '../deps.js'
+import { ban, CONTINUE, type Outcome, reply, type Stage } from '../stage.js'
+
+const LOCKED = reply(403, 'Forbidden', 'auth.account-locked')
+
+export function createAuthGuardStage(deps: StageDeps): Stage {
+  const a = deps.policy.gateway.authGuard
+  const b = deps.policy.bans
+  const store = deps.store
+  const esc = b.escalation.enabled ? b.escalation.factor : 1
+  const banSource = ban('auth.brute-force', a.perSource.banTtlMs ?? b.defaultTtlMs, esc)
+  // in-process lock cache: the hot path must not wait for the store
+  const locked = new Map<string, number>()
+
+  function isLocked(account: string, now: number): boolean {
+    const until = locked.get(account)
+    if (until === undefined) return false
+    if (until > now) return true
+    locked.delete(account)
+    return false
+  }
+
+  function onReply(ctx: SipContext): Outcome {
+    const r = ctx.request
+    if (r === null) return CONTINUE
+    const st = ctx.message!.status!
+    const failure = st === 403 || ((st === 401 || st === 407) && r.hadCredentials)
+    if (!failure || deps.isTrusted(r.address)) return CONTINUE
+    if (r.account !== null) {
+      const n = store.hit(`auth:account:${r.account}`, a.perAccount.windowMs)
+      if (typeof n === 'number' && n === a.perAccount.maxFailures) {
+        locked.set(r.account, ctx.now + a.perAccount.lockMs)
+        if (locked.size > 100_000) locked.delete(locked.keys().next().value!)
+        void store.set(`auth:lock:${r.account}`, String(ctx.now + a.perAccount.lockMs), a.perAccount.lockMs)
+        deps.publish({
+          time: ctx.now,
+          address: r.address,
+          port: r.port,
+          account: r.account,
+          code: 'auth.account-locked',
+          stage: 'auth-guard',
+          action: 'lock',
+          severity: 'critical',
+          detail: { failures: n, windowMs: a.perAccount.windowMs, lockMs: a.perAccount.lockMs },
+        })
+      }
+    }
+    const n = store.hit(`auth:source:${r.address}`, a.perSource.windowMs)
+    if (typeof n === 'number' && n >= a.perSource.maxFailures) {
+      void store.resetCounter(`auth:source:${r.address}`)
+      return banSource
+    }
+    return CONTINUE
+  }
+
+  return Object.freeze({
+    name: 'auth-guard',
+    phases: Object.freeze(['request', 'reply'] as const),
+    onInternalError: 'open' as const,
+    run(ctx: SipContext): Outcome {
+      if (ctx.phase === 'reply') return onReply(ctx)
+      if (ctx.fromUpstream || locked.size === 0) return CONTINUE
+      const m = ctx.message!
+      const acc = (m.method === 'REGISTER' ? m.to()?.uri?.user : m.from()?.uri?.user) ?? null
+      return acc !== null && isLocked(acc, ctx.now) ? LOCKED : CONTINUE
+    },
+  })
+}

@@ -1,0 +1,820 @@
+// The gateway: listeners → ingress stages → lazy parse → request/reply stages → transaction-
+// stateful relay between the phones and the upstream PBX (docs/gateway.md).
+//
+// Direction is decided by the source: packets from the upstream address go toward the phones
+// (Route, else the Request-URI, through the contacts learned from REGISTER), everything else
+// goes to the upstream. Forwarding edits the received bytes (sip/edit.ts).
+
+import { createSocket } from 'node:dgram'
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
+import type { Logger } from 'pino'
+import type { Policy } from '../config/schema.js'
+import { SgwError } from '../errors.js'
+import type { EventBus } from '../events/bus.js'
+import type { SecurityEvent } from '../events/event.js'
+import { createCidrMatcher } from '../net/cidr.js'
+import { buildStages, compilePlan, type Plan } from '../pipeline/compile.js'
+import { type RequestInfo, SipContext } from '../pipeline/context.js'
+import type { StageDeps } from '../pipeline/deps.js'
+import { runStages, setStageErrorHandler } from '../pipeline/run.js'
+import { CONTINUE, type Outcome, type Stage } from '../pipeline/stage.js'
+import { BANNED } from '../pipeline/stages/ingress.js'
+import { BRANCH_PREFIX } from '../pipeline/stages/sanity.js'
+import { applyEdits, type SipEdit } from '../sip/edit.js'
+import type { SipMessage } from '../sip/message.js'
+import { type ParseOptions, parseMessage } from '../sip/parse.js'
+import { parseUri } from '../sip/uri.js'
+import type { Store } from '../state/store.js'
+import type { Sender } from '../transport/sender.js'
+import { TcpConnection, TcpListener } from '../transport/tcp.js'
+import { fmt, UdpListener } from '../transport/udp.js'
+import { buildResponse, buildResponseFromRaw } from './response.js'
+import { COMPLETED, PROCEEDING, TRYING, Transaction } from './transaction.js'
+import { TimerWheel } from './wheel.js'
+
+export interface GatewayOptions {
+  readonly policy: Policy
+  readonly store: Store
+  readonly bus: EventBus
+  readonly logger: Logger
+  /** stages instead of the policy's (tests) */
+  readonly stages?: (deps: StageDeps) => Stage[]
+  readonly now?: () => number
+}
+
+export interface GatewayStats {
+  received: number
+  relayedRequests: number
+  relayedResponses: number
+  absorbed: number
+  decisions: number
+  transactions: number
+}
+
+const EVENT_REPEAT_MS = 10_000
+const MAX_CONTACTS = 100_000
+const TICK_MS = 100
+
+interface Contact {
+  address: string
+  port: number
+  expires: number
+  /** the TCP connection the phone registered over (null: udp) */
+  conn: TcpConnection | null
+}
+
+export class Gateway {
+  readonly policy: Policy
+  readonly store: Store
+  readonly #bus: EventBus
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #listeners: UdpListener[] = []
+  readonly #tcp: TcpListener[] = []
+  #plan!: Plan
+  readonly #stagesFor: (deps: StageDeps) => Stage[]
+  readonly #byServer = new Map<string, Transaction>()
+  readonly #byClient = new Map<string, Transaction>()
+  readonly #wheel: TimerWheel<Transaction>
+  readonly #contacts = new Map<string, Contact>()
+  readonly #eventSeen = new Map<string, number>()
+  readonly #trusted: ReturnType<typeof createCidrMatcher>
+  readonly #parseOpts: ParseOptions
+  readonly #streamParseOpts: ParseOptions
+  readonly #ownAddresses = new Set<string>()
+  #upstreamAddress = ''
+  #upstreamPort = 0
+  #branchPrefix = ''
+  #branchSeq = 0
+  #maxTx: number
+  #lingerMs: number
+  #started = false
+  readonly stats: GatewayStats = {
+    received: 0,
+    relayedRequests: 0,
+    relayedResponses: 0,
+    absorbed: 0,
+    decisions: 0,
+    transactions: 0,
+  }
+
+  constructor(opts: GatewayOptions) {
+    this.policy = opts.policy
+    this.store = opts.store
+    this.#bus = opts.bus
+    this.#log = opts.logger
+    this.#now = opts.now ?? Date.now
+    this.#stagesFor = opts.stages ?? buildStages
+    const p = opts.policy
+    this.#trusted = createCidrMatcher(p.adminNetworks)
+    this.#maxTx = p.gateway.proxy.maxTransactions
+    this.#lingerMs = 64 * p.gateway.proxy.timerT1Ms
+    this.#wheel = new TimerWheel<Transaction>(TICK_MS, 1024, onTxTimer.bind(null, this), this.#now)
+    const s = p.gateway.sanity
+    this.#parseOpts = {
+      mode: 'lazy',
+      maxMessageBytes: p.gateway.ingress.maxMessageBytes,
+      maxHeaders: s.maxHeaders,
+      maxHeaderLineBytes: s.maxHeaderBytes,
+      maxVias: s.maxViaHeaders,
+    }
+    this.#streamParseOpts = { ...this.#parseOpts, framing: 'stream' }
+    this.#branchPrefix = `${BRANCH_PREFIX}${Math.floor(Math.random() * 0xffffffff).toString(36)}.`
+  }
+
+  get listeners(): readonly UdpListener[] {
+    return this.#listeners
+  }
+
+  get tcpListeners(): readonly TcpListener[] {
+    return this.#tcp
+  }
+
+  get transactionCount(): number {
+    return this.#byServer.size
+  }
+
+  async start(): Promise<void> {
+    const p = this.policy
+    const up = p.upstream
+    if (up.transport !== 'udp')
+      throw new SgwError(
+        'SGW_ERR_GATEWAY_LISTEN',
+        `upstream transport ${up.transport} is not supported yet (udp only)`,
+      )
+    this.#upstreamAddress = isIP(up.host) ? up.host : (await lookup(up.host)).address
+    this.#upstreamPort = up.port
+    const px = p.gateway.proxy
+    const tcpLimits = {
+      maxConnections: px.maxConnections,
+      maxConnectionsPerSource: px.maxConnectionsPerSource,
+      idleTimeoutMs: px.tcpIdleTimeoutMs,
+      maxMessageBytes: p.gateway.ingress.maxMessageBytes,
+      refuse: (a: string) => this.store.isBanned(a),
+    }
+    try {
+      for (const l of p.listen) {
+        if (l.transport === 'udp') {
+          const listener = new UdpListener(l.address, l.port, onPacket.bind(null, this))
+          await listener.bind()
+          this.#listeners.push(listener)
+        } else if (l.transport === 'tcp') {
+          const listener = new TcpListener(l.address, l.port, tcpLimits, onPacket.bind(null, this))
+          await listener.bind()
+          this.#tcp.push(listener)
+        } else {
+          this.#log.warn(
+            { listener: `${l.transport}:${fmt(l.address, l.port)}` },
+            `${l.transport} listeners are not supported yet; skipped`,
+          )
+        }
+      }
+      if (this.#listeners.length === 0)
+        throw new SgwError(
+          'SGW_ERR_GATEWAY_LISTEN',
+          'listen needs a udp listener (the upstream is reached over udp)',
+        )
+    } catch (err) {
+      await Promise.all([...this.#listeners, ...this.#tcp].map((x) => x.close()))
+      this.#listeners.length = 0
+      this.#tcp.length = 0
+      throw err
+    }
+    for (const l of [...this.#listeners, ...this.#tcp]) {
+      l.advertised = await this.#advertised(l)
+      this.#ownAddresses.add(`${l.advertised}:${l.port}`)
+      this.#ownAddresses.add(`${l.address}:${l.port}`)
+    }
+    const deps: StageDeps = {
+      policy: p,
+      store: this.store,
+      ownAddresses: this.#ownAddresses,
+      isTrusted: (a) => this.isTrusted(a),
+      publish: (e) => this.#publish(e),
+    }
+    this.#plan = compilePlan(this.#stagesFor(deps))
+    setStageErrorHandler((stage, error) => this.#log.error({ stage: stage.name, err: error }, 'stage failed'))
+    this.#wheel.start()
+    this.#started = true
+  }
+
+  async stop(): Promise<void> {
+    this.#wheel.stop()
+    await Promise.all([...this.#listeners, ...this.#tcp].map((l) => l.close()))
+    this.#started = false
+  }
+
+  /** Admin networks and the upstream: never rate limited, never banned. */
+  isTrusted(address: string): boolean {
+    return address === this.#upstreamAddress || this.#trusted.has(address)
+  }
+
+  /** The address to write into Via / Record-Route: the bound one, or for 0.0.0.0 / :: the local
+   * address that routes to the upstream. */
+  async #advertised(l: { address: string; family: 4 | 6 }): Promise<string> {
+    if (l.address !== '0.0.0.0' && l.address !== '::') return l.address
+    return new Promise<string>((resolve) => {
+      const s = createSocket(l.family === 6 ? 'udp6' : 'udp4')
+      s.on('error', () => {
+        s.close()
+        resolve(l.family === 6 ? '::1' : '127.0.0.1')
+      })
+      s.connect(this.#upstreamPort, this.#upstreamAddress, () => {
+        const addr = s.address().address
+        s.close()
+        resolve(addr)
+      })
+    })
+  }
+
+  #upstreamListener(): UdpListener {
+    const fam = this.#upstreamAddress.includes(':') ? 6 : 4
+    return this.#listeners.find((l) => l.family === fam) ?? this.#listeners[0]!
+  }
+
+  // -------------------------------------------------------------------------------------
+  // packets
+
+  handlePacket(buf: Buffer, address: string, port: number, listener: Sender): void {
+    if (!this.#started) return
+    this.stats.received++
+    const fromUpstream = address === this.#upstreamAddress && port === this.#upstreamPort
+    const ctx = new SipContext(buf, address, port, listener.transport, this.#now(), fromUpstream)
+    const plan = this.#plan
+    const ing = runStages(plan.ingress, ctx)
+    if (ing !== CONTINUE) {
+      this.#settle(ing, ctx, listener)
+      return
+    }
+    const r = parseMessage(buf, listener.transport === 'tcp' ? this.#streamParseOpts : this.#parseOpts)
+    if (!r.ok) {
+      if (r.error.code === 'SGW_ERR_SIP_EMPTY') return // keep-alive
+      ctx.parseError = r.error
+      ctx.phase = isResponseBytes(buf) ? 'reply' : 'request'
+    } else {
+      ctx.message = r.message
+      ctx.phase = r.message.isRequest ? 'request' : 'reply'
+    }
+    if (ctx.phase === 'reply' && ctx.message !== null)
+      ctx.request = this.#matchResponse(ctx.message)?.info ?? null
+    const out = runStages(ctx.phase === 'reply' ? plan.reply : plan.request, ctx)
+    this.#settle(out, ctx, listener)
+  }
+
+  #settle(out: Outcome | Promise<Outcome>, ctx: SipContext, listener: Sender): void {
+    if (out instanceof Promise) {
+      out.then(
+        (o) => this.#settle(o, ctx, listener),
+        (err: unknown) => this.#log.error({ err }, 'pipeline failed'),
+      )
+      return
+    }
+    if (out === CONTINUE) {
+      if (ctx.message === null) return // a parse failure always ends in sanity; never relayed
+      if (ctx.phase === 'reply') this.#relayResponse(ctx.message, ctx, listener)
+      else this.#relayRequest(ctx.message, ctx, listener)
+      return
+    }
+    this.stats.decisions++
+    if (out === BANNED) return
+    const target = ctx.phase === 'reply' ? (ctx.request?.address ?? null) : ctx.address
+    switch (out.kind) {
+      case 'drop':
+        this.#event(ctx, out.code, 'drop', target)
+        return
+      case 'reply': {
+        const m = ctx.message
+        if (ctx.phase !== 'request' || m?.method === 'ACK') {
+          this.#event(ctx, out.code, 'drop', target)
+          return
+        }
+        const res =
+          m !== null
+            ? buildResponse(m, out.status, out.reason, out.headers)
+            : buildResponseFromRaw(ctx.buf, out.status, out.reason)
+        if (res !== null) listener.send(res, ctx.port, ctx.address)
+        this.#event(ctx, out.code, res !== null ? 'reply' : 'drop', target, { status: out.status })
+        return
+      }
+      case 'ban': {
+        if (target === null) return
+        if (this.isTrusted(target)) {
+          this.#event(ctx, out.code, 'drop', target, { trusted: true })
+          return
+        }
+        void Promise.resolve(
+          this.store.ban({
+            address: target,
+            ttlMs: out.ttlMs,
+            code: out.code,
+            source: 'gateway',
+            escalate: out.escalate ?? 1,
+            detail: { stage: ctx.decidedBy },
+          }),
+        ).then(
+          (rec) =>
+            this.#publish({
+              time: ctx.now,
+              address: target,
+              ...(target === ctx.address ? { port: ctx.port, transport: ctx.transport } : {}),
+              ...accountOf(ctx),
+              code: out.code,
+              stage: ctx.decidedBy ?? 'gateway',
+              action: 'ban',
+              severity: 'warning',
+              detail: { ttlMs: rec.expiresAt - rec.updatedAt, offences: rec.offences },
+            }),
+          (err: unknown) => this.#log.error({ err }, 'ban failed'),
+        )
+        return
+      }
+    }
+  }
+
+  #event(
+    ctx: SipContext,
+    code: string,
+    action: SecurityEvent['action'],
+    target: string | null,
+    detail?: Record<string, unknown>,
+  ): void {
+    if (!this.#bus.hasSubscribers || target === null) return
+    // one event per source and code per 10 s: a flood of bad packets must not become a flood of events
+    const key = `${target}|${code}`
+    const last = this.#eventSeen.get(key)
+    if (last !== undefined && ctx.now - last < EVENT_REPEAT_MS) return
+    if (this.#eventSeen.size >= 10_000) this.#eventSeen.clear()
+    this.#eventSeen.set(key, ctx.now)
+    this.#publish({
+      time: ctx.now,
+      address: target,
+      ...(target === ctx.address ? { port: ctx.port, transport: ctx.transport } : {}),
+      ...accountOf(ctx),
+      code,
+      stage: ctx.decidedBy ?? 'gateway',
+      action,
+      severity: 'info',
+      ...(detail !== undefined ? { detail } : {}),
+    })
+  }
+
+  #publish(e: SecurityEvent): void {
+    if (this.#bus.hasSubscribers) this.#bus.publish(e)
+  }
+
+  // -------------------------------------------------------------------------------------
+  // requests
+
+  #relayRequest(m: SipMessage, ctx: SipContext, listener: Sender): void {
+    const method = m.method!
+    const via = m.topVia()!
+    const branch = via.branch ?? ''
+    const cseq = m.cseq()!
+    const src = `${ctx.address}:${ctx.port}`
+
+    if (method === 'ACK') {
+      const tx = this.#byServer.get(`${branch}|INVITE|${src}`)
+      if (tx !== undefined && tx.lastStatus >= 300) {
+        this.stats.absorbed++ // hop-by-hop ACK of a non-2xx: we sent our own upstream
+        return
+      }
+      this.#forwardStateless(m, ctx, listener)
+      return
+    }
+    if (method === 'CANCEL') {
+      this.#cancel(m, ctx, listener, `${branch}|INVITE|${src}`)
+      return
+    }
+    const key = `${branch}|${method}|${src}`
+    const existing = this.#byServer.get(key)
+    if (existing !== undefined) {
+      this.stats.absorbed++
+      if (existing.lastResponse !== null) listener.send(existing.lastResponse, ctx.port, ctx.address)
+      else if (existing.state === TRYING)
+        existing.nextListener.send(existing.forwarded, existing.nextPort, existing.nextAddress)
+      return
+    }
+    if (this.#byServer.size >= this.#maxTx) {
+      listener.send(
+        buildResponse(m, 503, 'Service Unavailable', [`Retry-After: ${retryAfterSeconds(this.policy)}`]),
+        ctx.port,
+        ctx.address,
+      )
+      this.#event(ctx, 'proxy.overload', 'reply', ctx.address, { transactions: this.#byServer.size })
+      return
+    }
+    const next = this.#nextHop(m, ctx)
+    if (next === null) {
+      listener.send(buildResponse(m, 404, 'Not Found'), ctx.port, ctx.address)
+      return
+    }
+    if (method === 'INVITE') listener.send(buildResponse(m, 100, 'Trying'), ctx.port, ctx.address)
+    const clientBranch = `${this.#branchPrefix}${(this.#branchSeq++).toString(36)}`
+    const { edits, routes } = this.#requestEdits(m, ctx, next.listener, clientBranch, true, listener)
+    const out = applyEdits(m, edits)
+    const info: RequestInfo = {
+      address: ctx.address,
+      port: ctx.port,
+      method,
+      account: (method === 'REGISTER' ? m.to()?.uri?.user : m.from()?.uri?.user) ?? null,
+      hadCredentials: m.hasHeader('Authorization') || m.hasHeader('Proxy-Authorization'),
+      outOfDialog: m.to()?.tag == null,
+    }
+    const tx = new Transaction({
+      serverKey: key,
+      clientKey: `${clientBranch}|${method}`,
+      clientBranch,
+      method,
+      info,
+      sourceAddress: ctx.address,
+      sourcePort: ctx.port,
+      listener,
+      nextAddress: next.address,
+      nextPort: next.port,
+      nextListener: next.listener,
+      forwarded: out,
+      requestUri: m.requestUri!,
+      fromValue: m.header('From')!,
+      toValue: m.header('To')!,
+      callId: m.callId()!,
+      cseq: cseq.seq,
+      routes,
+      fromUpstream: ctx.fromUpstream,
+    })
+    this.#byServer.set(key, tx)
+    this.#byClient.set(tx.clientKey, tx)
+    this.stats.transactions++
+    this.#wheel.schedule(tx, ctx.now + this.policy.upstream.transactionTimeoutMs)
+    if (method === 'REGISTER' && !ctx.fromUpstream) this.#learnContacts(m, ctx, listener)
+    next.listener.send(out, next.port, next.address)
+    this.stats.relayedRequests++
+  }
+
+  /** ACK for a 2xx (its own transaction) and other requests we keep no state for. */
+  #forwardStateless(m: SipMessage, ctx: SipContext, listener: Sender): void {
+    const next = this.#nextHop(m, ctx)
+    if (next === null) return
+    const { edits } = this.#requestEdits(
+      m,
+      ctx,
+      next.listener,
+      `${this.#branchPrefix}${(this.#branchSeq++).toString(36)}`,
+      false,
+      listener,
+    )
+    next.listener.send(applyEdits(m, edits), next.port, next.address)
+    this.stats.relayedRequests++
+  }
+
+  #cancel(m: SipMessage, ctx: SipContext, listener: Sender, inviteKey: string): void {
+    const tx = this.#byServer.get(inviteKey)
+    if (tx === undefined) {
+      listener.send(buildResponse(m, 481, 'Call/Transaction Does Not Exist'), ctx.port, ctx.address)
+      return
+    }
+    listener.send(buildResponse(m, 200, 'OK'), ctx.port, ctx.address)
+    if (tx.state === COMPLETED) return
+    const lines = [
+      `CANCEL ${tx.requestUri} SIP/2.0`,
+      `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
+      ...tx.routes.map((r) => `Route: ${r}`),
+      'Max-Forwards: 70',
+      `From: ${tx.fromValue}`,
+      `To: ${tx.toValue}`,
+      `Call-ID: ${tx.callId}`,
+      `CSeq: ${tx.cseq} CANCEL`,
+      'Content-Length: 0',
+      '',
+      '',
+    ]
+    tx.nextListener.send(Buffer.from(lines.join('\r\n')), tx.nextPort, tx.nextAddress)
+  }
+
+  #nextHop(m: SipMessage, ctx: SipContext): { address: string; port: number; listener: Sender } | null {
+    if (!ctx.fromUpstream)
+      return { address: this.#upstreamAddress, port: this.#upstreamPort, listener: this.#upstreamListener() }
+    // toward a phone: the first Route that is not us, else the Request-URI
+    let target: string | null = null
+    for (const r of m.routes() ?? []) {
+      const u = r.uri
+      if (u === null || u.host == null) continue
+      if (this.#isOwn(u.host, u.port ?? 5060)) continue
+      target = `${u.host}:${u.port ?? 5060}`
+      break
+    }
+    if (target === null) {
+      const u = m.uri()
+      if (u === null || u.host == null) return null
+      target = `${u.host}:${u.port ?? 5060}`
+    }
+    const c = this.#contacts.get(target)
+    if (c !== undefined && c.expires > ctx.now) {
+      const conn = c.conn !== null && !c.conn.socket.destroyed ? c.conn : null
+      return { address: c.address, port: c.port, listener: conn ?? this.#listenerFor(c.address) }
+    }
+    const i = target.lastIndexOf(':')
+    const host = target.slice(0, i).replace(/^\[|\]$/g, '')
+    if (isIP(host) === 0) return null
+    return { address: host, port: Number(target.slice(i + 1)), listener: this.#listenerFor(host) }
+  }
+
+  #listenerFor(address: string): UdpListener {
+    const fam = address.includes(':') ? 6 : 4
+    return this.#listeners.find((l) => l.family === fam) ?? this.#listeners[0]!
+  }
+
+  #isOwn(host: string, port: number): boolean {
+    return this.#ownAddresses.has(`${host.replace(/^\[|\]$/g, '')}:${port}`)
+  }
+
+  #learnContacts(m: SipMessage, ctx: SipContext, from: Sender): void {
+    const ttl = 3_600_000
+    for (const c of m.contacts() ?? []) {
+      const u = c.uri
+      if (u === null || u.host == null) continue
+      const key = `${u.host}:${u.port ?? 5060}`
+      if (this.#contacts.size >= MAX_CONTACTS && !this.#contacts.has(key)) {
+        const oldest = this.#contacts.keys().next().value
+        if (oldest !== undefined) this.#contacts.delete(oldest)
+      }
+      this.#contacts.set(key, {
+        address: ctx.address,
+        port: ctx.port,
+        expires: ctx.now + ttl,
+        conn: from instanceof TcpConnection ? from : null,
+      })
+    }
+  }
+
+  /** Via (ours on top; received/rport on the sender's), Route (ours removed), Record-Route, Max-Forwards. */
+  #requestEdits(
+    m: SipMessage,
+    ctx: SipContext,
+    out: Sender,
+    clientBranch: string,
+    recordRoute: boolean,
+    from: Sender,
+  ): { edits: SipEdit[]; routes: string[] } {
+    const edits: SipEdit[] = []
+    const lines = m.headerLines()
+    let firstVia = -1
+    let firstRR = -1
+    let mfLine = -1
+    const routes: string[] = []
+    for (const hl of lines) {
+      const name = m.lineName(hl.index).toLowerCase()
+      if ((name === 'via' || name === 'v') && firstVia < 0) firstVia = hl.index
+      else if (name === 'record-route' && firstRR < 0) firstRR = hl.index
+      else if (name === 'max-forwards') mfLine = hl.index
+      else if (name === 'route') {
+        const value = m.lineValue(hl.index)
+        // every Route of ours at the top goes (two when we record-routed twice across transports)
+        if (routes.length === 0 && isOwnRoute(value, (h, p) => this.#isOwn(h, p))) {
+          // only a line holding just our Route is removed; a combined line keeps the rest
+          const comma = topLevelComma(value)
+          if (comma < 0) edits.push({ op: 'remove', line: hl.index })
+          else {
+            const rest = value.slice(comma + 1).trim()
+            edits.push({ op: 'replaceValue', line: hl.index, value: rest })
+            routes.push(rest)
+          }
+        } else routes.push(value)
+      }
+    }
+    const via = m.topVia()!
+    const top = m.lineValue(firstVia)
+    const comma = topLevelComma(top)
+    if (comma < 0) {
+      let v = top
+      if (via.hasRport && via.rport === null) v = v.replace(/;\s*rport(?=\s*(;|$))/i, `;rport=${ctx.port}`)
+      if (via.host.replace(/^\[|\]$/g, '') !== ctx.address && via.received === null)
+        v += `;received=${ctx.address}`
+      if (v !== top) edits.push({ op: 'replaceValue', line: firstVia, value: v })
+    }
+    edits.push({
+      op: 'insertBefore',
+      line: firstVia,
+      text: `Via: SIP/2.0/${out.viaSentBy};branch=${clientBranch};rport`,
+    })
+    const method = m.method!
+    if (
+      recordRoute &&
+      m.to()?.tag == null &&
+      (method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER' || method === 'NOTIFY')
+    ) {
+      // one entry per side when the transports differ (double record-routing, RFC 5658)
+      const rr =
+        out.transport === from.transport
+          ? `Record-Route: <${out.recordRouteUri}>`
+          : `Record-Route: <${out.recordRouteUri}>, <${from.recordRouteUri}>`
+      if (firstRR >= 0) edits.push({ op: 'insertBefore', line: firstRR, text: rr })
+      else edits.push({ op: 'append', text: rr })
+    }
+    const cap = this.policy.gateway.sanity.maxForwards
+    if (mfLine >= 0) {
+      const mf = m.maxForwards()
+      edits.push({
+        op: 'replaceValue',
+        line: mfLine,
+        value: String(Math.max(0, Math.min(cap, mf ?? cap) - 1)),
+      })
+    } else edits.push({ op: 'append', text: `Max-Forwards: ${cap}` })
+    return { edits, routes }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // responses
+
+  #matchResponse(m: SipMessage): Transaction | null {
+    const b = m.topVia()?.branch
+    const method = m.cseq()?.method
+    if (b == null || method === undefined || !b.startsWith(BRANCH_PREFIX)) return null
+    return this.#byClient.get(`${b}|${method}`) ?? null
+  }
+
+  #relayResponse(m: SipMessage, ctx: SipContext, _listener: Sender): void {
+    const via = m.topVia()!
+    if (via.branch === null || !via.branch.startsWith(BRANCH_PREFIX)) {
+      this.#event(ctx, 'proxy.response-not-ours', 'drop', ctx.address)
+      return
+    }
+    const method = m.cseq()!.method
+    if (method === 'CANCEL') {
+      this.stats.absorbed++ // the answer to our own CANCEL
+      return
+    }
+    const status = m.status!
+    const tx = this.#matchResponse(m)
+    const edits = popViaEdits(m)
+    if (tx === null) {
+      // e.g. a retransmitted 2xx of an INVITE after the transaction ended: route by Via
+      const vias = m.vias()
+      const nextVia = vias?.[1]
+      if (nextVia === undefined) return
+      const host = (nextVia.received ?? nextVia.host).replace(/^\[|\]$/g, '')
+      const port = nextVia.rport ?? nextVia.port ?? 5060
+      if (isIP(host) === 0) return
+      this.#listenerFor(host).send(applyEdits(m, edits), port, host)
+      this.stats.relayedResponses++
+      return
+    }
+    if (tx.state === COMPLETED) {
+      // a retransmitted final response: answer with the ACK again, relay nothing new
+      if (tx.ack !== null) tx.nextListener.send(tx.ack, tx.nextPort, tx.nextAddress)
+      else if (status >= 200 && status < 300 && tx.method === 'INVITE') {
+        tx.listener.send(applyEdits(m, edits), tx.sourcePort, tx.sourceAddress)
+      }
+      this.stats.absorbed++
+      return
+    }
+    if (status === 100) return // hop by hop; ours was sent already for INVITE
+    const out = applyEdits(m, edits)
+    tx.listener.send(out, tx.sourcePort, tx.sourceAddress)
+    this.stats.relayedResponses++
+    if (status < 200) {
+      tx.state = PROCEEDING
+      if (tx.method === 'INVITE')
+        this.#wheel.schedule(tx, ctx.now + this.policy.gateway.proxy.earlyDialogTimeoutMs)
+      return
+    }
+    tx.state = COMPLETED
+    tx.lastResponse = out
+    tx.lastStatus = status
+    if (tx.method === 'INVITE' && status >= 300) {
+      tx.ack = this.#buildAck(tx, m)
+      tx.nextListener.send(tx.ack, tx.nextPort, tx.nextAddress)
+    }
+    this.#wheel.schedule(tx, ctx.now + this.#lingerMs)
+  }
+
+  #buildAck(tx: Transaction, res: SipMessage): Buffer {
+    const lines = [
+      `ACK ${tx.requestUri} SIP/2.0`,
+      `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
+      ...tx.routes.map((r) => `Route: ${r}`),
+      'Max-Forwards: 70',
+      `From: ${tx.fromValue}`,
+      `To: ${res.header('To') ?? tx.toValue}`,
+      `Call-ID: ${tx.callId}`,
+      `CSeq: ${tx.cseq} ACK`,
+      'Content-Length: 0',
+      '',
+      '',
+    ]
+    return Buffer.from(lines.join('\r\n'))
+  }
+
+  /** Timer of a transaction: no answer in time (503 / 408), or the end of its linger. */
+  onTimer(tx: Transaction, now: number): void {
+    if (tx.state === COMPLETED) {
+      this.#forget(tx)
+      return
+    }
+    // upstream silence: answer the sender ourselves, never queue
+    const status = tx.state === TRYING ? 503 : 408
+    const reason = status === 503 ? 'Service Unavailable' : 'Request Timeout'
+    if (tx.method !== 'ACK') {
+      const r = parseMessage(tx.forwarded, this.#parseOpts)
+      if (r.ok) {
+        const extra = status === 503 ? [`Retry-After: ${retryAfterSeconds(this.policy)}`] : undefined
+        const p2 = parseMessage(buildResponse(r.message, status, reason, extra), this.#parseOpts)
+        if (p2.ok) {
+          const answer = applyEdits(p2.message, popViaEdits(p2.message))
+          tx.listener.send(answer, tx.sourcePort, tx.sourceAddress)
+          tx.lastResponse = answer
+        }
+      }
+      if (tx.state === PROCEEDING && tx.method === 'INVITE') {
+        const cancel = [
+          `CANCEL ${tx.requestUri} SIP/2.0`,
+          `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
+          ...tx.routes.map((r) => `Route: ${r}`),
+          'Max-Forwards: 70',
+          `From: ${tx.fromValue}`,
+          `To: ${tx.toValue}`,
+          `Call-ID: ${tx.callId}`,
+          `CSeq: ${tx.cseq} CANCEL`,
+          'Content-Length: 0',
+          '',
+          '',
+        ]
+        tx.nextListener.send(Buffer.from(cancel.join('\r\n')), tx.nextPort, tx.nextAddress)
+      }
+    }
+    this.#log.warn(
+      { method: tx.method, callId: tx.callId, upstream: fmt(tx.nextAddress, tx.nextPort) },
+      status === 503 ? 'no answer from the next hop: 503 sent' : 'no final answer: 408 sent',
+    )
+    tx.state = COMPLETED
+    tx.lastStatus = status
+    this.#wheel.schedule(tx, now + this.#lingerMs)
+  }
+
+  #forget(tx: Transaction): void {
+    this.#wheel.cancel(tx)
+    if (this.#byServer.get(tx.serverKey) === tx) this.#byServer.delete(tx.serverKey)
+    if (this.#byClient.get(tx.clientKey) === tx) this.#byClient.delete(tx.clientKey)
+  }
+}
+
+function onPacket(gw: Gateway, buf: Buffer, address: string, port: number, listener: Sender): void {
+  gw.handlePacket(buf, address, port, listener)
+}
+
+function onTxTimer(gw: Gateway, tx: Transaction, now: number): void {
+  gw.onTimer(tx, now)
+}
+
+function isResponseBytes(buf: Buffer): boolean {
+  let i = 0
+  while (i < buf.length && (buf[i] === 13 || buf[i] === 10)) i++
+  return buf.subarray(i, i + 4).toString('latin1') === 'SIP/'
+}
+
+function retryAfterSeconds(p: Policy): number {
+  return Math.max(1, Math.round(p.upstream.retryAfterMs / 1000))
+}
+
+function accountOf(ctx: SipContext): { account?: string } {
+  const a =
+    ctx.phase === 'reply' ? (ctx.request?.account ?? null) : ctx.message !== null ? ctx.account() : null
+  return a !== null ? { account: a } : {}
+}
+
+/** Index of the first comma outside quotes and <>, or -1. */
+function topLevelComma(s: string): number {
+  let q = false
+  let angle = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 34 /* " */ && s.charCodeAt(i - 1) !== 92) q = !q
+    else if (q) continue
+    else if (c === 60) angle++
+    else if (c === 62) angle--
+    else if (c === 44 && angle === 0) return i
+  }
+  return -1
+}
+
+function isOwnRoute(value: string, own: (host: string, port: number) => boolean): boolean {
+  const lt = value.indexOf('<')
+  const gt = value.indexOf('>', lt + 1)
+  if (lt < 0 || gt < 0) return false
+  const u = parseUri(value.slice(lt + 1, gt))
+  return u !== null && u.host != null && own(u.host, u.port ?? 5060)
+}
+
+/** Removes the top Via (ours): the whole line, or its first value when the line holds several. */
+function popViaEdits(m: SipMessage): SipEdit[] {
+  for (const hl of m.headerLines()) {
+    const name = m.lineName(hl.index).toLowerCase()
+    if (name !== 'via' && name !== 'v') continue
+    const v = m.lineValue(hl.index)
+    const comma = topLevelComma(v)
+    return comma < 0
+      ? [{ op: 'remove', line: hl.index }]
+      : [{ op: 'replaceValue', line: hl.index, value: v.slice(comma + 1).trim() }]
+  }
+  return []
+}
