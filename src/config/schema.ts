@@ -1861,7 +1861,7 @@ const PolicyObjectSchema = z.strictObject({
   adminNetworks: networks()
     .prefault([])
     .describe(
-      'Networks of the operators: never banned, may use the admin API and SSH. Loopback is always included.',
+      'Networks of the operators: never banned, may use the admin API and SSH. The log watcher and the firewall always add loopback; the gateway trusts only the networks listed here (and the upstream PBX), so that local tests and local attackers can still be banned.',
     ),
   api: ApiSchema.prefault({}),
   trunks: z.array(TrunkSchema).prefault([]).describe('SIP trunks.'),
