@@ -13,6 +13,7 @@ import { check as dp_public } from './fs.dp.public-to-default.js'
 import { check as dp_system } from './fs.dp.system-injection.js'
 import { check as esl_acl } from './fs.esl.acl-permissive.js'
 import { check as esl_pw } from './fs.esl.default-password.js'
+import { check as core_loglevel } from './fs.core.loglevel-debug.js'
 import { check as esl_listen } from './fs.esl.listen-all.js'
 import { check as pre_comment } from './fs.pre.commented-active.js'
 import { check as pre_exec } from './fs.pre.exec.js'
@@ -38,6 +39,7 @@ export const freeswitchChecks: readonly Check<FreeswitchModel>[] = [
   dir_vm,
   dir_cidr,
   esl_pw,
+  core_loglevel,
   esl_listen,
   esl_acl,
   acl_default,
