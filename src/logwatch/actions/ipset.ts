@@ -11,6 +11,7 @@ import { isIP } from 'node:net'
 import { ErrorCodes, SgwError } from '../../errors.js'
 import type { BanAction, BanDecision, UnbanReason } from '../types.js'
 import { type Runner, runArgv } from './run.js'
+import { BatchQueue } from './batch.js'
 
 export interface IpsetOptions {
   readonly ipset?: string
@@ -41,12 +42,9 @@ export class IpsetSink implements BanAction {
   readonly #set4: string
   readonly #set6: string
   readonly #maxElements: number
-  readonly #batchMs: number
   readonly #run: Runner
   readonly #onError: (message: string) => void
-  #queue: Op[] = []
-  #timer: NodeJS.Timeout | null = null
-  #flushing: Promise<void> = Promise.resolve()
+  readonly #batch: BatchQueue<Op>
   runs = 0
 
   constructor(opts: IpsetOptions) {
@@ -59,7 +57,7 @@ export class IpsetSink implements BanAction {
         throw new SgwError(ErrorCodes.LOGWATCH_OPTIONS, `invalid ipset name '${n}'`)
     }
     this.#maxElements = Math.max(65_536, opts.maxElements ?? 0)
-    this.#batchMs = opts.batchMs ?? 200
+    this.#batch = new BatchQueue(opts.batchMs ?? 200, (batch) => this.#applyBatch(batch))
     this.#run = opts.run ?? runArgv
     this.#onError = opts.onError ?? (() => {})
   }
@@ -109,46 +107,30 @@ export class IpsetSink implements BanAction {
       return
     }
     const ttlS = Math.min(IPSET_MAX_TIMEOUT_S, Math.max(1, Math.ceil(d.ttlMs / 1000)))
-    this.#push({ add: true, ip: d.ip, ttlS })
+    this.#batch.push({ add: true, ip: d.ip, ttlS })
   }
 
   /** Entries expire by themselves: only an early unban or an eviction is applied. */
   unban(ip: string, reason: UnbanReason): void {
     if (reason === 'expire' || isIP(ip) === 0) return
-    this.#push({ add: false, ip })
-  }
-
-  #push(op: Op): void {
-    this.#queue.push(op)
-    if (this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null
-        void this.flush()
-      }, this.#batchMs)
-    }
+    this.#batch.push({ add: false, ip })
   }
 
   flush(): Promise<void> {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer)
-      this.#timer = null
+    return this.#batch.flush()
+  }
+
+  async #applyBatch(batch: Op[]): Promise<void> {
+    if (batch.length === 1) {
+      const args = this.commandFor(batch[0]!)
+      const r = await this.#exec(args)
+      if (r.code !== 0) this.#onError(`ipset ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`)
+      return
     }
-    const batch = this.#queue
-    this.#queue = []
-    if (batch.length === 0) return this.#flushing
-    this.#flushing = this.#flushing.then(async () => {
-      if (batch.length === 1) {
-        const args = this.commandFor(batch[0]!)
-        const r = await this.#exec(args)
-        if (r.code !== 0) this.#onError(`ipset ${args.join(' ')} failed (exit ${r.code}): ${r.stderr.trim()}`)
-        return
-      }
-      const input = `${batch.map((op) => this.commandFor(op).slice(0, -1).join(' ')).join('\n')}\n`
-      const r = await this.#exec(['restore', '-exist'], input)
-      if (r.code !== 0)
-        this.#onError(`ipset restore (${batch.length} entries) failed (exit ${r.code}): ${r.stderr.trim()}`)
-    })
-    return this.#flushing
+    const input = `${batch.map((op) => this.commandFor(op).slice(0, -1).join(' ')).join('\n')}\n`
+    const r = await this.#exec(['restore', '-exist'], input)
+    if (r.code !== 0)
+      this.#onError(`ipset restore (${batch.length} entries) failed (exit ${r.code}): ${r.stderr.trim()}`)
   }
 
   close(): Promise<void> {

@@ -12,6 +12,7 @@ import { isIP } from 'node:net'
 import { ErrorCodes, SgwError } from '../../errors.js'
 import type { BanAction, BanDecision, UnbanReason } from '../types.js'
 import { type Runner, runArgv } from './run.js'
+import { BatchQueue } from './batch.js'
 
 export interface NftablesOptions {
   readonly nft?: string
@@ -43,12 +44,9 @@ export class NftablesSink implements BanAction {
   readonly #table: string
   readonly #set4: string
   readonly #set6: string
-  readonly #batchMs: number
   readonly #run: Runner
   readonly #onError: (message: string) => void
-  #queue: Op[] = []
-  #timer: NodeJS.Timeout | null = null
-  #flushing: Promise<void> = Promise.resolve()
+  readonly #batch: BatchQueue<Op>
   #setUp = false
   /** nft runs so far (for tests and the restore figure) */
   runs = 0
@@ -63,7 +61,7 @@ export class NftablesSink implements BanAction {
       if (typeof n !== 'string' || !NAME.test(n))
         throw new SgwError(ErrorCodes.LOGWATCH_OPTIONS, `invalid nftables name '${n}'`)
     }
-    this.#batchMs = opts.batchMs ?? 200
+    this.#batch = new BatchQueue(opts.batchMs ?? 200, (batch) => this.#applyBatch(batch))
     this.#run = opts.run ?? runArgv
     this.#onError = opts.onError ?? (() => {})
   }
@@ -128,45 +126,29 @@ export class NftablesSink implements BanAction {
       this.#onError(`not an IP address, not banned: ${JSON.stringify(d.ip)}`)
       return
     }
-    this.#push({ add: true, ip: d.ip, ttlS: Math.max(1, Math.ceil(d.ttlMs / 1000)) })
+    this.#batch.push({ add: true, ip: d.ip, ttlS: Math.max(1, Math.ceil(d.ttlMs / 1000)) })
   }
 
   /** Kernel elements expire by themselves: only an early unban or an eviction is applied. */
   unban(ip: string, reason: UnbanReason): void {
     if (reason === 'expire' || isIP(ip) === 0) return
-    this.#push({ add: false, ip })
-  }
-
-  #push(op: Op): void {
-    this.#queue.push(op)
-    if (this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null
-        void this.flush()
-      }, this.#batchMs)
-    }
+    this.#batch.push({ add: false, ip })
   }
 
   flush(): Promise<void> {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer)
-      this.#timer = null
+    return this.#batch.flush()
+  }
+
+  async #applyBatch(batch: Op[]): Promise<void> {
+    const script = this.script(batch)
+    let r = await this.#exec(script)
+    if (r.code !== 0 && this.#setUp) {
+      // the table or a set was removed under us (`nft flush ruleset`): recreate, retry once
+      const s = await this.#exec(this.setupScript())
+      if (s.code === 0) r = await this.#exec(script)
     }
-    const batch = this.#queue
-    this.#queue = []
-    if (batch.length === 0) return this.#flushing
-    this.#flushing = this.#flushing.then(async () => {
-      const script = this.script(batch)
-      let r = await this.#exec(script)
-      if (r.code !== 0 && this.#setUp) {
-        // the table or a set was removed under us (`nft flush ruleset`): recreate, retry once
-        const s = await this.#exec(this.setupScript())
-        if (s.code === 0) r = await this.#exec(script)
-      }
-      if (r.code !== 0)
-        this.#onError(`nft -f - (${batch.length} element(s)) failed (exit ${r.code}): ${r.stderr.trim()}`)
-    })
-    return this.#flushing
+    if (r.code !== 0)
+      this.#onError(`nft -f - (${batch.length} element(s)) failed (exit ${r.code}): ${r.stderr.trim()}`)
   }
 
   close(): Promise<void> {
