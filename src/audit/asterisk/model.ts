@@ -30,7 +30,8 @@ export interface EntryPoint {
   readonly source?: AstCategory
 }
 
-const FILES = [
+/** The Asterisk files the model reads (and the host checks inventory). */
+export const ASTERISK_FILES = [
   'asterisk.conf',
   'modules.conf',
   'pjsip.conf',
@@ -48,7 +49,7 @@ const FILES = [
   'extconfig.conf',
   'sorcery.conf',
 ] as const
-export type AstFile = (typeof FILES)[number]
+export type AstFile = (typeof ASTERISK_FILES)[number]
 
 /** Context names that conventionally receive calls from carriers and DIDs. */
 export const INBOUND_CONTEXT_NAMES =
@@ -73,7 +74,7 @@ export function loadAsterisk(root: string): AsteriskModel {
   const asteriskConf = readAsteriskConfig(root, 'asterisk.conf', diags, { allowIncludes: false })
   const execIncludes = isTrue(get(asteriskConf.sections('options')[0], 'execincludes')?.value)
   const configs = new Map<string, AstConfig>([['asterisk.conf', asteriskConf]])
-  for (const f of FILES) {
+  for (const f of ASTERISK_FILES) {
     if (configs.has(f)) continue
     configs.set(f, readAsteriskConfig(root, f, diags, { allowIncludes: f !== 'modules.conf', execIncludes }))
   }

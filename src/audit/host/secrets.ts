@@ -1,7 +1,7 @@
 // Which configuration files hold secrets, with the first secret line of each (masked) as evidence,
 // and every file the PBX reads. Host checks use these to judge file modes and ownership.
 import { readdirSync } from 'node:fs'
-import type { AsteriskModel } from '../asterisk/model.js'
+import { ASTERISK_FILES, type AsteriskModel } from '../asterisk/model.js'
 import { type AstConfig, readAsteriskConfig } from '../asterisk/reader.js'
 import { evVar } from '../checks/util.js'
 import { evY } from '../checks/yate-util.js'
@@ -29,25 +29,7 @@ function addSecret(secrets: Map<string, Evidence>, e: Evidence): void {
 /** Asterisk: the model's files plus every other top-level *.conf (res_odbc.conf, iax.conf, …). */
 export function asteriskInventory(m: AsteriskModel, extra = true): ConfigInventory {
   const configs: AstConfig[] = []
-  const names = [
-    'asterisk.conf',
-    'modules.conf',
-    'pjsip.conf',
-    'sip.conf',
-    'extensions.conf',
-    'manager.conf',
-    'http.conf',
-    'ari.conf',
-    'voicemail.conf',
-    'acl.conf',
-    'rtp.conf',
-    'logger.conf',
-    'iax.conf',
-    'features.conf',
-    'extconfig.conf',
-    'sorcery.conf',
-  ] as const
-  for (const n of names) configs.push(m.conf(n))
+  for (const n of ASTERISK_FILES) configs.push(m.conf(n))
   if (extra) {
     let listing: string[] = []
     try {
@@ -57,7 +39,7 @@ export function asteriskInventory(m: AsteriskModel, extra = true): ConfigInvento
     }
     const ignored: Diagnostic[] = []
     for (const n of listing.sort())
-      if (n.endsWith('.conf') && !(names as readonly string[]).includes(n))
+      if (n.endsWith('.conf') && !(ASTERISK_FILES as readonly string[]).includes(n))
         configs.push(readAsteriskConfig(m.root, n, ignored))
   }
   const files = new Set<string>()
