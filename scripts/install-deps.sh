@@ -11,6 +11,10 @@ PACKAGES=(python3 make g++)
 PACKAGES+=(nftables iptables ipset iproute2 util-linux)
 # gateway tests (test/gateway): Kamailio as the protected registrar, SIPp call flows, SIPVicious attacks
 PACKAGES+=(kamailio sip-tester sipvicious)
+# gateway: baresip as a real phone; log watcher/gateway: conntrack to drop a banned source's flows
+PACKAGES+=(baresip conntrack)
+# state: the Redis store adapter is tested against a real redis-server
+PACKAGES+=(redis-server)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
