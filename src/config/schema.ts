@@ -13,6 +13,12 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { isLoopbackIp, isUnspecifiedIp, parseCidr, parseIp } from '../net/cidr.js'
 import { defaultPort, formatEndpoint, isHostname, parseEndpoint, TRANSPORTS } from '../net/endpoint.js'
+import {
+  COMMAND_PLACEHOLDERS,
+  DEFAULT_DATA_DIR,
+  DEFAULT_EVENTS_FILE,
+  DEFAULT_STATE_FILE,
+} from './constants.js'
 import { BYTE_SIZE_PATTERN, DURATION_PATTERN, formatDuration, parseByteSize, parseDuration } from './units.js'
 
 // ---------------------------------------------------------------------------------------
@@ -118,12 +124,7 @@ export const LOG_LEVELS = Object.freeze([
 export const WEEKDAYS = Object.freeze(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const)
 export type Weekday = (typeof WEEKDAYS)[number]
 
-/** Placeholders a logwatch `command` action may use in its argv. */
-export const COMMAND_PLACEHOLDERS = Object.freeze(['{ip}', '{family}', '{ttlSeconds}', '{rule}'] as const)
-
-export const DEFAULT_DATA_DIR = '/var/lib/sipwarden'
-export const DEFAULT_STATE_FILE = 'sipwarden.db'
-export const DEFAULT_EVENTS_FILE = 'events.jsonl'
+export { COMMAND_PLACEHOLDERS, DEFAULT_DATA_DIR, DEFAULT_EVENTS_FILE, DEFAULT_STATE_FILE }
 
 /** Key paths whose values are secrets: never printed (see `redactPolicy`). */
 export const SECRET_PATHS = Object.freeze([

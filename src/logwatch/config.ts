@@ -2,9 +2,11 @@
 // same function as `sipwarden check`) or, without a file, the schema's defaults; then the
 // command-line flags on top. Kept apart from the CLI so the mapping is tested directly.
 import { join } from 'node:path'
-import { DEFAULT_EVENTS_FILE, DEFAULT_STATE_FILE, type Policy, PolicySchema } from '../config/schema.js'
+import { DEFAULT_EVENTS_FILE, DEFAULT_STATE_FILE } from '../config/constants.js'
+import type { Policy } from '../config/schema.js'
 import { ErrorCodes, SgwError } from '../errors.js'
 import { unknownPlaceholders } from './actions/command.js'
+import { watchDefaults } from './defaults.js'
 import { isFormatName } from './formats/index.js'
 import {
   type DetectorOptions,
@@ -88,10 +90,7 @@ function usage(message: string): never {
 
 /** The watcher's sections as an empty policy gives them: the schema's defaults. */
 export function defaultPolicySections(): WatchPolicySections {
-  const shape = PolicySchema.in.shape
-  const site = shape.site.parse(undefined)
-  const state = shape.state.parse(undefined)
-  const events = shape.events.parse(undefined)
+  const { site, state, events } = watchDefaults()
   return {
     ...defaultWatchPolicy(),
     site,
@@ -129,7 +128,6 @@ function actionConfig(p: WatchPolicySections, flags: WatchConfigFlags, env: Node
   const type = flags.action ?? policyAction.type
   if (!(ACTION_TYPES as readonly string[]).includes(type))
     usage(`unknown --action '${type}' (${ACTION_TYPES.join('|')})`)
-  const actionDefaults = PolicySchema.in.shape.logwatch.unwrap().shape.action
   switch (type as (typeof ACTION_TYPES)[number]) {
     case 'none':
       return { type: 'none' }
@@ -138,7 +136,7 @@ function actionConfig(p: WatchPolicySections, flags: WatchConfigFlags, env: Node
       return { type: 'nftables', table: flags.nftTable ?? k.table, set4: k.setV4, set6: k.setV6 }
     }
     case 'ipset': {
-      const a = policyAction.type === 'ipset' ? policyAction : actionDefaults.parse({ type: 'ipset' })
+      const a = policyAction.type === 'ipset' ? policyAction : watchDefaults().ipsetAction
       if (a.type !== 'ipset') throw new Error('unreachable')
       return { type: 'ipset', set4: a.setV4, set6: a.setV6, maxElements: p.bans.maxEntries }
     }

@@ -4,9 +4,10 @@
 // policy file is mapped onto the same options by `detectorOptionsFromPolicy`. This file only
 // says what each policy rule *means* (which event kinds it counts, in which order rules are
 // tried) and how an address is allow-listed.
-import { type Policy, PolicySchema } from '../config/schema.js'
+import type { Policy } from '../config/schema.js'
 import { ErrorCodes, SgwError } from '../errors.js'
 import { isCidr } from '../net/cidr.js'
+import { watchDefaults } from './defaults.js'
 import { EVENT_KINDS, type EventKind } from './types.js'
 
 export interface RuleOptions {
@@ -139,13 +140,8 @@ export function detectorOptionsFromPolicy(p: WatchPolicy): DetectorOptions {
 
 /** The sections the watcher reads, as an empty policy gives them: the schema's defaults. */
 export function defaultWatchPolicy(): WatchPolicy {
-  const shape = PolicySchema.in.shape
-  return {
-    adminNetworks: [],
-    trunks: [],
-    bans: shape.bans.parse(undefined),
-    logwatch: shape.logwatch.parse(undefined),
-  }
+  const d = watchDefaults()
+  return { adminNetworks: [], trunks: [], bans: d.bans, logwatch: d.logwatch }
 }
 
 /** Defaults: the schema's (see the file comment). */

@@ -72,6 +72,48 @@ describe('Asterisk prefixes', () => {
   })
 })
 
+// logger.conf `[json]` formatter (main/logger.c format_log_json): level and message are fields
+function jsonLine(level: string, message: string, timestamp = '2024-03-06 08:44:27'): string {
+  return JSON.stringify({
+    hostname: 'pbx',
+    timestamp,
+    identifiers: { lwp: 1638, callid: '[C-0000001d]' },
+    logmsg: {
+      location: { filename: 'chan_sip.c', function: 'handle_request_register', line: 28468 },
+      level,
+      message,
+    },
+  })
+}
+
+describe('Asterisk [json] formatter', () => {
+  it('a NOTICE line yields the address, the account and the time of the timestamp field', () => {
+    const r = parseOne('asterisk', jsonLine('NOTICE', `${MSG}\n`))
+    assert.ok(r !== null && r !== AMBIGUOUS)
+    assert.equal(r.ip, '203.0.113.5')
+    assert.equal(r.account, '301')
+    assert.equal(new Date(r.time).getMonth(), 2)
+    assert.equal(new Date(r.time).getDate(), 6)
+  })
+  it('a SecurityEvent line takes the last RemoteAddress, also in asterisk-security', () => {
+    const sec =
+      'SecurityEvent="InvalidPassword",EventTV="2024-03-06T08:44:27.000+0000",Severity="Error",Service="SIP",' +
+      'EventVersion="2",AccountID="1001",SessionID="x\\",RemoteAddress=\\"IPV4/UDP/198.51.100.1/5060",' +
+      'LocalAddress="IPV4/UDP/192.0.2.1/5060",RemoteAddress="IPV4/UDP/203.0.113.9/5084"'
+    assert.equal(ipOf(parseOne('asterisk-security', jsonLine('SECURITY', sec))), '203.0.113.9')
+    assert.equal(ipOf(parseOne('asterisk', jsonLine('SECURITY', sec))), '203.0.113.9')
+  })
+  it('other levels, other shapes and broken JSON are not attacks', () => {
+    assert.equal(parseOne('asterisk', jsonLine('VERBOSE', MSG)), null)
+    assert.equal(parseOne('asterisk', jsonLine('ERROR', MSG)), null)
+    assert.equal(parseOne('asterisk-security', jsonLine('NOTICE', MSG)), null)
+    assert.equal(parseOne('asterisk', JSON.stringify({ logmsg: { level: 'NOTICE' } })), null)
+    assert.equal(parseOne('asterisk', `{"logmsg":{"level":"NOTICE","message":"${MSG}"`), null)
+    // a message that pretends to be a NOTICE inside a DEBUG record
+    assert.equal(parseOne('asterisk', jsonLine('DEBUG', `NOTICE[1] chan_sip.c: ${MSG}`)), null)
+  })
+})
+
 describe('address forms', () => {
   const pj = (addr: string) =>
     `[2024-03-06 08:44:27] NOTICE[1] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '<sip:1@x>' failed for '${addr}' (callid: a) - No matching endpoint found`

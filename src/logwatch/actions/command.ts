@@ -7,7 +7,7 @@
 // dropped and reported. Each command is one process: for thousands of bans (the restore at
 // start) prefer the nftables or ipset action, which apply a batch in one run.
 import { isIP } from 'node:net'
-import { COMMAND_PLACEHOLDERS } from '../../config/schema.js'
+import { COMMAND_PLACEHOLDERS } from '../../config/constants.js'
 import { ErrorCodes, SgwError } from '../../errors.js'
 import type { BanAction, BanDecision, UnbanReason } from '../types.js'
 import { type Runner, runArgv } from './run.js'

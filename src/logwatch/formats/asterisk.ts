@@ -8,6 +8,8 @@
 //   file, plain / console    [date] LEVEL[lwp][C-…]: file.c:123 function: message
 //   syslog                   Mmm dd HH:MM:SS host asterisk[pid]: LEVEL[lwp][C-…]: file.c:123 in function: message
 //   journald                 LEVEL[lwp]: file.c:123 function: message   (optionally after `[date] `)
+//   [json] formatter         {"hostname":…,"timestamp":"<date>","identifiers":{"lwp":…,"callid":…},
+//                             "logmsg":{"location":{…},"level":"NOTICE","message":"…"}}
 // dates: `%b %e %T` (default), `%F %T` (FreePBX), with optional fraction.
 import { parseHostPort, parseIp } from '../address.js'
 import { LogClock, syslogHeaderEnd } from '../time.js'
@@ -123,6 +125,7 @@ export class AsteriskParser implements LineParser {
 
   /** true = hit in this.#hit; Level.None = nothing; Level.Unknown = prefix not understood. */
   #parse(line: string): Level | typeof AMBIGUOUS | true {
+    if (line.charCodeAt(0) === 123 /* { */) return this.#json(line)
     let p = 0
     let datePos = -1
     if (line.charCodeAt(0) === 91 /* [ */) {
@@ -193,6 +196,37 @@ export class AsteriskParser implements LineParser {
       this.#datePos = datePos
     }
     const r = this.#message(line, m)
+    return r === false ? Level.None : r
+  }
+
+  // logger.conf `messages => [json]notice,warning,security`: one JSON object per line. The level
+  // and message are fields, so nothing in the message can pose as the prefix. Lines without an
+  // interesting level name anywhere are rejected before JSON.parse.
+  #json(line: string): Level | typeof AMBIGUOUS | true {
+    if (line.indexOf('NOTICE') === -1 && line.indexOf('WARNING') === -1 && line.indexOf('SECURITY') === -1)
+      return Level.None
+    let o: unknown
+    try {
+      o = JSON.parse(line)
+    } catch {
+      return Level.Unknown
+    }
+    const logmsg = isRecord(o) ? o['logmsg'] : undefined
+    if (!isRecord(o) || !isRecord(logmsg)) return Level.Unknown
+    const level = logmsg['level']
+    const message = logmsg['message']
+    if (typeof level !== 'string' || typeof message !== 'string') return Level.Unknown
+    if (level !== 'NOTICE' && level !== 'WARNING' && level !== 'SECURITY') return Level.None
+    if (this.#securityOnly && level !== 'SECURITY') return Level.None
+    const ts = o['timestamp']
+    if (typeof ts === 'string' && ts !== '') {
+      this.#datedLine = ts
+      this.#datePos = 0
+    }
+    // the formatter keeps the message's own trailing newline
+    let end = message.length
+    while (end > 0 && (message.charCodeAt(end - 1) === 10 || message.charCodeAt(end - 1) === 13)) end--
+    const r = this.#message(end === message.length ? message : message.slice(0, end), 0)
     return r === false ? Level.None : r
   }
 
@@ -423,4 +457,8 @@ export class AsteriskParser implements LineParser {
     }
     return this.#hit.set(kind, ip, who, `security:${line.slice(nameStart, q)}`)
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
