@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { DEFAULT_EVENTS_FILE, DEFAULT_STATE_FILE } from '../config/constants.js'
 import type { Policy } from '../config/schema.js'
 import { ErrorCodes, SgwError } from '../errors.js'
+import { isCidr } from '../net/cidr.js'
 import { unknownPlaceholders } from './actions/command.js'
 import { watchDefaults } from './defaults.js'
 import { isFormatName } from './formats/index.js'
@@ -69,6 +70,8 @@ export interface WatchConfig {
   readonly positionsPath: string | null
   /** ban escalation factor (1: none) */
   readonly escalate: number
+  /** trunk addresses that are host names: resolved at start and every few minutes (live mode) */
+  readonly trunkHosts: readonly string[]
 }
 
 /** Sections of a policy that the watcher reads (a loaded Policy has them all). */
@@ -231,6 +234,7 @@ export function resolveWatchConfig(
     events,
     positionsPath,
     escalate: detector.repeatBanFactor,
+    trunkHosts: [...new Set(p.trunks.flatMap((t) => t.addresses.filter((a) => !isCidr(a))))],
   }
 }
 

@@ -8,6 +8,7 @@
 //   store.onBanChange ─► action.unban (unban, expire, evict of the watcher's bans)
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { pino } from 'pino'
 import { createEventBus } from '../events/bus.js'
 import { attachSink, type EventSink } from '../events/sink.js'
@@ -16,6 +17,7 @@ import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
 import { createStore, type SyncStore } from '../state/store.js'
 import { CommandSink } from './actions/command.js'
+import { ConntrackSink } from './actions/conntrack.js'
 import { GatewaySink } from './actions/gateway.js'
 import { IpsetSink } from './actions/ipset.js'
 import { NftablesSink } from './actions/nftables.js'
@@ -30,6 +32,7 @@ import { FileFollower } from './sources/follow.js'
 import { GlobFollower } from './sources/glob.js'
 import { PositionStore } from './sources/positions.js'
 import type { BanAction, BanDecision, BanSink, FormatName } from './types.js'
+import { TrunkResolver } from './trunk-hosts.js'
 import { LogWatcher } from './watcher.js'
 
 export interface LiveOptions {
@@ -90,6 +93,10 @@ class TeeSink implements BanSink {
   }
 }
 
+function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, program)))
+}
+
 function signals(): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -137,7 +144,17 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
 
   // detection: bans in the store, then printer, events and action
   const printer = new PrintSink(opts.json)
-  const downstream = new TeeSink([printer, new EventsBanSink(bus), ...(action !== null ? [action] : [])])
+  // kernel bans also delete the source's conntrack entries, when the tool is there
+  const conntrack =
+    (config.action.type === 'nftables' || config.action.type === 'ipset') && onPath('conntrack')
+      ? new ConntrackSink({ onError: (m) => warn(m) })
+      : null
+  const downstream = new TeeSink([
+    printer,
+    new EventsBanSink(bus),
+    ...(action !== null ? [action] : []),
+    ...(conntrack !== null ? [conntrack] : []),
+  ])
   const bans = new StoreBans(store, {
     rules: config.detector.rules,
     escalate: config.escalate,
@@ -145,6 +162,18 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
     onError: warn,
   })
   const detector = new Detector(config.detector, bans)
+  const trunks = new TrunkResolver({
+    hosts: config.trunkHosts,
+    onUpdate: (ips) => detector.setResolvedAllow(ips),
+    onError: warn,
+  })
+  if (config.trunkHosts.length > 0) {
+    const ips = await trunks.start()
+    logger.info(
+      { trunkHosts: config.trunkHosts, addresses: [...ips] },
+      `trunk host names resolved: ${ips.size} address(es) never banned`,
+    )
+  }
   const watcherFor = (format: FormatName) =>
     new LogWatcher(createParser(format, { referenceYear: opts.referenceYear }), detector, bans, (err) =>
       warn(`ban failed: ${(err as Error).message}`),
@@ -209,6 +238,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
       files: globs.flatMap((g) => g.files),
       journald: config.sources.flatMap((s) => (s.journald !== undefined ? [s.journald] : [])),
       action: config.action.type,
+      conntrack: conntrack !== null,
       state: config.state.adapter,
     },
     `watching ${globs.length} file source(s) and ${journals.length} journald unit(s); action ${config.action.type}`,
@@ -217,6 +247,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
   await (opts.until ?? signals())
 
   clearInterval(tick)
+  trunks.stop()
   for (const g of globs) await g.stop()
   for (const j of journals) j.kill('SIGTERM')
   await bans.close()

@@ -130,6 +130,8 @@ export class Detector {
     evictedSources: 0,
   }
   readonly #allow: AllowList
+  /** addresses allowed besides the compiled list: trunk host names as last resolved */
+  #allowExtra: ReadonlySet<string> = new Set()
   /** kind → indexes of the rules that count it */
   readonly #byKind = new Map<EventKind, number[]>()
   /** tracked sources, and their least-recently-seen order (O(1) touch and evict) */
@@ -175,7 +177,12 @@ export class Detector {
   }
 
   isAllowListed(ip: string): boolean {
-    return this.#allow.has(ip)
+    return this.#allow.has(ip) || this.#allowExtra.has(ip)
+  }
+
+  /** Replaces the addresses allowed besides the configured networks (resolved trunk host names). */
+  setResolvedAllow(ips: ReadonlySet<string>): void {
+    this.#allowExtra = ips
   }
 
   /** Count one event at time `time` (epoch ms). Returns the ban it causes, if any. */
@@ -190,7 +197,7 @@ export class Detector {
       this.stats.whileBanned++
       return null
     }
-    if (this.#allow.has(ev.ip)) {
+    if (this.#allow.has(ev.ip) || (this.#allowExtra.size > 0 && this.#allowExtra.has(ev.ip))) {
       this.stats.allowListed++
       return null
     }
