@@ -1,12 +1,18 @@
 // The stage contract, the frozen plan and the scanner's wire fingerprints, without sockets.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { parsePolicy } from '../../src/config/load.js'
 import { TokenBuckets } from '../../src/pipeline/bucket.js'
 import { compilePlan } from '../../src/pipeline/compile.js'
 import { SipContext } from '../../src/pipeline/context.js'
+import type { StageDeps } from '../../src/pipeline/deps.js'
 import { runStages } from '../../src/pipeline/run.js'
 import { CONTINUE, drop, type Stage } from '../../src/pipeline/stage.js'
+import { createAuthGuardStage } from '../../src/pipeline/stages/auth-guard.js'
 import { EnumerationTracker, isSipviciousTag } from '../../src/pipeline/stages/scanner.js'
+import { parseMessage } from '../../src/sip/parse.js'
+import { createMemoryStore } from '../../src/state/memory.js'
+import type { SyncStore } from '../../src/state/store.js'
 
 function stage(
   name: string,
@@ -98,5 +104,77 @@ describe('scanner fingerprints', () => {
     t.succeeded('b', 'u1')
     assert.equal(t.count('b', 1000), 4)
     assert.equal(t.count('b', 70_000), 0)
+  })
+})
+
+describe('auth-guard account locks', () => {
+  const policy = parsePolicy(
+    JSON.stringify({
+      version: 1,
+      upstream: 'udp:127.0.0.1:5080',
+      gateway: { authGuard: { perAccount: { maxFailures: 3, lockMs: '10m' } } },
+    }),
+    '<test>',
+    { env: {} },
+  )
+  const deps = (store: SyncStore): StageDeps => ({
+    policy,
+    store,
+    isTrusted: () => false,
+    publish: () => {},
+    ownAddresses: new Set(),
+  })
+  const msg = (text: string) => {
+    const r = parseMessage(Buffer.from(text.replaceAll('\n', '\r\n')))
+    assert.ok(r.ok)
+    return r.message
+  }
+  const register = (user: string) =>
+    msg(
+      `REGISTER sip:pbx SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKx\nFrom: <sip:${user}@pbx>;tag=1\nTo: <sip:${user}@pbx>\nCall-ID: c1\nCSeq: 1 REGISTER\nContent-Length: 0\n\n`,
+    )
+  const forbidden = msg(
+    'SIP/2.0 403 Forbidden\nVia: SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKx\nFrom: <sip:1001@pbx>;tag=1\nTo: <sip:1001@pbx>;tag=2\nCall-ID: c1\nCSeq: 1 REGISTER\nContent-Length: 0\n\n',
+  )
+  const failure = (now: number): SipContext => {
+    const c = new SipContext(Buffer.alloc(0), '127.0.0.1', 5080, 'udp', now, true)
+    c.phase = 'reply'
+    c.message = forbidden
+    c.request = {
+      address: `192.0.2.${now % 200}`,
+      port: 5060,
+      method: 'REGISTER',
+      account: '1001',
+      hadCredentials: true,
+      outOfDialog: true,
+    }
+    return c
+  }
+  const request = (user: string, now: number): SipContext => {
+    const c = new SipContext(Buffer.alloc(0), '192.0.2.50', 5060, 'udp', now, false)
+    c.phase = 'request'
+    c.message = register(user)
+    return c
+  }
+
+  it('locks after maxFailures from several sources, and the lock survives a restart through the store', () => {
+    const store = createMemoryStore({ sweepIntervalMs: 0 })
+    const now = Date.now()
+    const first = createAuthGuardStage(deps(store))
+    for (let i = 0; i < 3; i++) first.run(failure(now + i))
+    const locked = first.run(request('1001', now + 10)) as { kind: string; code?: string }
+    assert.equal(locked.kind, 'reply')
+    assert.equal(locked.code, 'auth.account-locked')
+    assert.equal(first.run(request('1002', now + 10)), CONTINUE)
+    // a new stage over the same store, as after a restart of the gateway
+    const second = createAuthGuardStage(deps(store))
+    assert.equal((second.run(request('1001', now + 20)) as { code?: string }).code, 'auth.account-locked')
+    assert.equal(second.run(request('1002', now + 20)), CONTINUE)
+    // a fresh store knows no lock
+    assert.equal(
+      createAuthGuardStage(deps(createMemoryStore({ sweepIntervalMs: 0 }))).run(request('1001', now)),
+      CONTINUE,
+    )
+    store.close()
   })
 })

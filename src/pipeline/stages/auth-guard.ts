@@ -3,12 +3,16 @@
 // challenge (401/407 to a request without credentials) is not a failure. After perSource.maxFailures in the
 // window the source is banned (escalating for repeat offenders); after perAccount.maxFailures
 // from any sources the account is locked (requests for it are refused with 403) and an alert
-// event is published.
+// event is published. Locks are kept in the store (a set of locked accounts with per-member TTL
+// and the lock's end per account), so a restart keeps them.
 import type { SipContext } from '../context.js'
 import type { StageDeps } from '../deps.js'
 import { ban, CONTINUE, type Outcome, reply, type Stage } from '../stage.js'
 
 const LOCKED = reply(403, 'Forbidden', 'auth.account-locked')
+const LOCKS_KEY = 'auth:locks'
+/** bound on remembered locks (account names are chosen by the attacker) */
+const MAX_LOCKS = 100_000
 
 export function createAuthGuardStage(deps: StageDeps): Stage {
   const a = deps.policy.gateway.authGuard
@@ -18,6 +22,26 @@ export function createAuthGuardStage(deps: StageDeps): Stage {
   const banSource = ban('auth.brute-force', a.perSource.banTtlMs ?? b.defaultTtlMs, esc)
   // in-process lock cache: the hot path must not wait for the store
   const locked = new Map<string, number>()
+
+  // locks taken before a restart, read back once (asynchronously with an async store)
+  const restore = (members: string[]): void => {
+    for (const acc of members.slice(0, MAX_LOCKS)) {
+      const until = store.get(`auth:lock:${acc}`)
+      const take = (v: string | undefined): void => {
+        const t = Number(v)
+        if (v !== undefined && Number.isFinite(t) && t > Date.now()) locked.set(acc, t)
+      }
+      if (until instanceof Promise) void until.then(take, () => {})
+      else take(until)
+    }
+  }
+  try {
+    const members = store.smembers(LOCKS_KEY)
+    if (members instanceof Promise) void members.then(restore, () => {})
+    else restore(members)
+  } catch {
+    // a store that cannot answer now: locks start empty (the counters still work)
+  }
 
   function isLocked(account: string, now: number): boolean {
     const until = locked.get(account)
@@ -37,8 +61,9 @@ export function createAuthGuardStage(deps: StageDeps): Stage {
       const n = store.hit(`auth:account:${r.account}`, a.perAccount.windowMs)
       if (typeof n === 'number' && n === a.perAccount.maxFailures) {
         locked.set(r.account, ctx.now + a.perAccount.lockMs)
-        if (locked.size > 100_000) locked.delete(locked.keys().next().value!)
+        if (locked.size > MAX_LOCKS) locked.delete(locked.keys().next().value!)
         void store.set(`auth:lock:${r.account}`, String(ctx.now + a.perAccount.lockMs), a.perAccount.lockMs)
+        void store.sadd(LOCKS_KEY, r.account, a.perAccount.lockMs)
         deps.publish({
           time: ctx.now,
           address: r.address,
