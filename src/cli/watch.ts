@@ -122,6 +122,7 @@ async function live(flags: WatchFlags, policy: Policy | null): Promise<void> {
     referenceYear: referenceYear(flags),
     pollMs: msFlag(flags.pollMs, '--poll-ms', 10),
     rescanMs: msFlag(flags.rescanMs, '--rescan-ms', 10),
+    alerting: policy ?? undefined,
   })
 }
 

@@ -10,8 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { pino } from 'pino'
+import type { Policy } from '../config/schema.js'
 import { createEventBus } from '../events/bus.js'
 import { attachSink, type EventSink } from '../events/sink.js'
+import { createAlertSinks } from '../events/sinks/alerts.js'
 import { createJsonlSink } from '../events/sinks/jsonl.js'
 import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
@@ -45,6 +47,8 @@ export interface LiveOptions {
   readonly rescanMs?: number | undefined
   /** resolves when the watcher should stop (default: SIGINT or SIGTERM) */
   readonly until?: Promise<void>
+  /** the policy's alert destinations (webhook, email, syslog); none without a policy */
+  readonly alerting?: Pick<Policy, 'alerting' | 'site'> | undefined
 }
 
 /** The firewall action a configuration names (null: none). */
@@ -122,6 +126,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
   const bus = createEventBus()
   const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store })]
   if (config.events.jsonl.enabled) sinks.push(createJsonlSink({ path: config.events.jsonl.path }))
+  if (opts.alerting !== undefined) sinks.push(...createAlertSinks(opts.alerting, logger))
   const detach = sinks.map((s) => attachSink(bus, s))
 
   // the action, set up, with the watcher's active bans re-applied in one batch
