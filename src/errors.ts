@@ -70,4 +70,20 @@ export const ErrorCodes = {
   LOGWATCH_SOURCE: 'SGW_ERR_LOGWATCH_SOURCE',
   /** log watcher: the ban action (nft, command) cannot be set up */
   LOGWATCH_ACTION: 'SGW_ERR_LOGWATCH_ACTION',
+  /** toll fraud: a data file (rate table, blacklist, high-risk ranges) cannot be read or is invalid */
+  FRAUD_DATA: 'SGW_ERR_FRAUD_DATA',
+  /** admin API: cannot listen, or its token file cannot be read or created */
+  API_START: 'SGW_ERR_API_START',
+  /** `sipwarden bans`: the admin API is unreachable, refused the token, or answered an error */
+  API_CLIENT: 'SGW_ERR_API_CLIENT',
+  /** CDR import: the CDR file cannot be read, or an option of `sipwarden cdr` is invalid */
+  CDR_INPUT: 'SGW_ERR_CDR_INPUT',
+  /** CDR import: the file is not in the format given (the message suggests the likely one) */
+  CDR_FORMAT: 'SGW_ERR_CDR_FORMAT',
+  /** `sipwarden report`: the report could not be emailed (SMTP refused or unreachable) */
+  REPORT_EMAIL: 'SGW_ERR_REPORT_EMAIL',
+  /** gateway: the TLS certificate, key or CA bundle cannot be read or used */
+  GATEWAY_TLS: 'SGW_ERR_GATEWAY_TLS',
+  /** redis state store: the server cannot be reached, or a command failed (connection lost) */
+  STORE_UNAVAILABLE: 'SGW_ERR_STORE_UNAVAILABLE',
 } as const

@@ -10,9 +10,11 @@ import { DEFAULT_STATE_FILE, type Policy } from '../config/schema.js'
 import { ErrorCodes, SgwError } from '../errors.js'
 import { createEventBus } from '../events/bus.js'
 import { attachSink, type EventSink } from '../events/sink.js'
+import { createAlertSinks } from '../events/sinks/alerts.js'
 import { createJsonlSink } from '../events/sinks/jsonl.js'
 import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
+import { startGatewayExtras } from '../api/attach.js'
 import { Gateway } from '../proxy/gateway.js'
 import { createStore, type Store } from '../state/store.js'
 import { fmt } from '../transport/udp.js'
@@ -74,6 +76,8 @@ async function run(flags: GatewayFlags): Promise<void> {
     mkdirSync(dirname(path), { recursive: true })
     sinks.push(createJsonlSink({ path }))
   }
+  // webhook, email, syslog: de-duplicated and rate limited (src/events/sinks/throttle.ts)
+  sinks.push(...createAlertSinks(policy, logger))
   for (const s of sinks) attachSink(bus, s)
   const gw = new Gateway({ policy, store, bus, logger })
   try {
@@ -83,6 +87,7 @@ async function run(flags: GatewayFlags): Promise<void> {
     await store.close()
     throw err
   }
+  const extras = await startGatewayExtras({ policy, store, gw, logger, bus })
   logger.info(
     {
       listen: [...gw.listeners, ...gw.tcpListeners].map((l) => `${l.transport}:${fmt(l.address, l.port)}`),
@@ -97,32 +102,62 @@ async function run(flags: GatewayFlags): Promise<void> {
       if (stopping) return
       stopping = true
       logger.info({ signal }, 'stopping')
+      process.off('SIGHUP', onHup)
       void (async () => {
         await gw.stop()
+        await extras.close()
         await Promise.all(sinks.map((s) => s.close()))
         await store.close()
         logger.info({ stats: gw.stats }, 'stopped')
         resolve()
       })()
     }
+    const onHup = (): void => reload(flags, gw, logger)
+    process.on('SIGHUP', onHup)
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+}
+
+/** Policy keys read once at start: a change is logged as needing a restart. */
+const RESTART_KEYS = ['listen', 'upstream', 'tls', 'state', 'site', 'api', 'events'] as const
+
+/** SIGHUP: re-read and validate the policy; swap the stage plan, or keep the running one. */
+function reload(flags: GatewayFlags, gw: Gateway, logger: pino.Logger): void {
+  const prev = gw.policy
+  let next: Policy
+  try {
+    next = resolveGatewayPolicy(flags)
+    gw.reload(next)
+  } catch (err) {
+    const msg = err instanceof SgwError ? `${err.message} [${err.code}]` : String(err)
+    logger.error({ policy: flags.policy ?? null }, `reload refused, the running policy stays: ${msg}`)
+    return
+  }
+  const changed: string[] = RESTART_KEYS.filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
+  if (JSON.stringify(prev.gateway.proxy) !== JSON.stringify(next.gateway.proxy)) changed.push('gateway.proxy')
+  if (JSON.stringify(prev.bans.kernel) !== JSON.stringify(next.bans.kernel)) changed.push('bans.kernel')
+  logger.info({ policy: flags.policy ?? null }, 'policy reloaded: new stage plan in use')
+  if (changed.length > 0)
+    logger.warn({ keys: changed }, `changes to ${changed.join(', ')} take effect after a restart`)
 }
 
 export function register(program: Command): void {
   program
     .command('gateway')
     .description(
-      'Run the SIP security gateway in front of the PBX (udp and tcp listeners, udp upstream; see docs/gateway.md).',
+      'Run the SIP security gateway in front of the PBX (udp, tcp and tls listeners and upstream; see docs/gateway.md).',
     )
     .option('--policy <file>', 'policy file (without it: schema defaults plus the flags)')
     .option(
       '--listen <endpoint>',
-      'listener, e.g. udp:127.0.0.1:5060, tcp:127.0.0.1:5060 or udp:[::1]:5060 (repeatable; replaces the policy listen)',
+      'listener, e.g. udp:127.0.0.1:5060, tcp:127.0.0.1:5060, tls:0.0.0.0:5061 (needs the policy tls section) or udp:[::1]:5060 (repeatable; replaces the policy listen)',
       collect,
     )
-    .option('--upstream <endpoint>', 'the PBX, e.g. udp:127.0.0.1:5080 (replaces the policy upstream)')
+    .option(
+      '--upstream <endpoint>',
+      'the PBX, e.g. udp:127.0.0.1:5080 or tcp:10.0.0.5:5060 (replaces the policy upstream)',
+    )
     .option('--state <adapter>', 'memory | sqlite (replaces the policy state.adapter)')
     .option('--data-dir <dir>', 'replaces the policy site.dataDir (state and event log)')
     .action(async (flags: GatewayFlags) => {

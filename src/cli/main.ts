@@ -11,10 +11,13 @@ type Registrar = { register(program: Command): void }
 
 const COMMANDS: Readonly<Record<string, () => Promise<Registrar>>> = {
   audit: () => import('./audit.js'),
+  bans: () => import('./bans.js'),
+  cdr: () => import('./cdr.js'),
   check: () => import('./check.js'),
   firewall: () => import('./firewall.js'),
   gateway: () => import('./gateway.js'),
   passwd: () => import('./passwd.js'),
+  report: () => import('./report.js'),
   schema: () => import('./schema.js'),
   sip: () => import('./sip.js'),
   watch: () => import('./watch.js'),

@@ -3,12 +3,18 @@
 
 import { SgwError } from '../errors.js'
 import type { StageDeps } from './deps.js'
+import { KnownSources } from './known-sources.js'
 import type { Phase, Stage } from './stage.js'
+import { createAclStage } from './stages/acl.js'
+import { createAntiEnumerationStage } from './stages/anti-enumeration.js'
 import { createAuthGuardStage } from './stages/auth-guard.js'
 import { createFloodStage } from './stages/flood.js'
+import { createIdentityStage } from './stages/identity.js'
 import { createIngressStage } from './stages/ingress.js'
+import { createMethodsStage } from './stages/methods.js'
 import { createSanityStage } from './stages/sanity.js'
 import { createScannerStage, type ScannerOptions } from './stages/scanner.js'
+import { createTopologyHidingStage } from './stages/topology-hiding.js'
 
 export interface Plan {
   readonly ingress: readonly Stage[] | null
@@ -30,7 +36,14 @@ export function buildStages(deps: StageDeps, opts: BuildOptions = {}): Stage[] {
   else out.push(createSanityStage(deps, { minimal: true }))
   if (g.scanner.enabled) out.push(createScannerStage(deps, opts.scanner))
   if (g.flood.enabled) out.push(createFloodStage(deps))
+  // one table of authenticated sources for acl and methods (the gateway's, kept across reloads)
+  const known = deps.knownSources ?? new KnownSources()
+  out.push(createAclStage(deps, known), createMethodsStage(deps, known))
+  if (g.identity.requireFromUserMatchesAuthUser || g.identity.validateCallerId)
+    out.push(createIdentityStage(deps))
   if (g.authGuard.enabled) out.push(createAuthGuardStage(deps))
+  if (g.antiEnumeration.enabled) out.push(createAntiEnumerationStage(deps))
+  if (g.topologyHiding.enabled) out.push(createTopologyHidingStage(deps))
   return out
 }
 

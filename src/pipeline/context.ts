@@ -57,6 +57,13 @@ export class SipContext {
     this.decidedBy = null
   }
 
+  /** A request that will create a dialog when relayed: an INVITE without a To tag (the
+   * toll-fraud stage refuses calls here, before the gateway tracks them as dialogs) */
+  get dialogCreating(): boolean {
+    const m = this.message
+    return this.phase === 'request' && m !== null && m.method === 'INVITE' && m.toTag() === null
+  }
+
   /** From user of the message (the account it claims), or null */
   account(): string | null {
     return this.message?.from()?.uri?.user ?? null

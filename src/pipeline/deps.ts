@@ -2,6 +2,7 @@
 import type { Policy } from '../config/schema.js'
 import type { SecurityEvent } from '../events/event.js'
 import type { Store } from '../state/store.js'
+import type { KnownSources } from './known-sources.js'
 
 export interface StageDeps extends StageDepsExtra {
   readonly policy: Policy
@@ -15,4 +16,7 @@ export interface StageDeps extends StageDepsExtra {
 export interface StageDepsExtra {
   /** `host:port` of every listener (loop detection) */
   readonly ownAddresses: ReadonlySet<string>
+  /** sources that recently authenticated (kept by the gateway across plan reloads; the stages
+   * make their own when absent) */
+  readonly knownSources?: KnownSources
 }

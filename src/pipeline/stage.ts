@@ -26,7 +26,19 @@ export interface BanOutcome {
   /** escalation factor for repeat offenders (1 = none) */
   readonly escalate?: number
 }
-export type Outcome = Continue | ReplyOutcome | DropOutcome | BanOutcome
+/**
+ * The gateway answers the request itself with these exact bytes (a complete response, built by
+ * the stage), e.g. a challenge shaped like the PBX's (anti-enumeration). Request phase only;
+ * elsewhere it is a drop. A reply stage that must change the reply relayed to the phone replaces
+ * `ctx.message` with the new (parsed) reply and continues instead.
+ */
+export interface RespondOutcome {
+  readonly kind: 'respond'
+  readonly code: string
+  readonly bytes: Buffer
+  readonly status: number
+}
+export type Outcome = Continue | ReplyOutcome | DropOutcome | BanOutcome | RespondOutcome
 
 export function reply(
   status: number,
@@ -37,6 +49,9 @@ export function reply(
   return headers === undefined
     ? Object.freeze({ kind: 'reply', status, reason, code })
     : Object.freeze({ kind: 'reply', status, reason, code, headers })
+}
+export function respond(code: string, bytes: Buffer, status: number): RespondOutcome {
+  return Object.freeze({ kind: 'respond', code, bytes, status })
 }
 export function drop(code: string): DropOutcome {
   return Object.freeze({ kind: 'drop', code })

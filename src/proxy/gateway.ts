@@ -8,6 +8,7 @@
 import { createSocket } from 'node:dgram'
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
+import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import type { Policy } from '../config/schema.js'
 import { SgwError } from '../errors.js'
@@ -17,20 +18,32 @@ import { createCidrMatcher } from '../net/cidr.js'
 import { buildStages, compilePlan, type Plan } from '../pipeline/compile.js'
 import { type RequestInfo, SipContext } from '../pipeline/context.js'
 import type { StageDeps } from '../pipeline/deps.js'
+import { KnownSources } from '../pipeline/known-sources.js'
 import { runStages, setStageErrorHandler } from '../pipeline/run.js'
 import { CONTINUE, type Outcome, type Stage } from '../pipeline/stage.js'
 import { BANNED } from '../pipeline/stages/ingress.js'
 import { BRANCH_PREFIX } from '../pipeline/stages/sanity.js'
+import {
+  hideRecordRoutes,
+  hideResponseRecordRoutes,
+  hideVias,
+  restoreRoutes,
+  restoreVias,
+  unsealRecordRoutes,
+} from '../pipeline/stages/topology-hiding.js'
 import { applyEdits, type SipEdit } from '../sip/edit.js'
 import type { SipMessage } from '../sip/message.js'
 import { type ParseOptions, parseMessage } from '../sip/parse.js'
 import { parseUri } from '../sip/uri.js'
 import type { Store } from '../state/store.js'
-import type { Sender } from '../transport/sender.js'
+import { hostPort, type Sender } from '../transport/sender.js'
 import { TcpConnection, TcpListener } from '../transport/tcp.js'
+import { tlsClientOptions, tlsServerOptions } from '../transport/tls.js'
 import { fmt, UdpListener } from '../transport/udp.js'
+import { UpstreamConnection } from '../transport/upstream.js'
+import { Dialog, type DialogSide, DialogTable } from './dialog.js'
 import { buildResponse, buildResponseFromRaw } from './response.js'
-import { COMPLETED, PROCEEDING, TRYING, Transaction } from './transaction.js'
+import { COMPLETED, LocalRequest, PROCEEDING, TRYING, Transaction } from './transaction.js'
 import { TimerWheel } from './wheel.js'
 
 export interface GatewayOptions {
@@ -55,6 +68,9 @@ export interface GatewayStats {
 const EVENT_REPEAT_MS = 10_000
 const MAX_CONTACTS = 100_000
 const TICK_MS = 100
+const MAX_LOCAL_REQUESTS = 10_000
+/** RFC 3261 T2: the cap of the retransmission interval of non-INVITE requests */
+const T2_MS = 4000
 
 interface Contact {
   address: string
@@ -65,7 +81,8 @@ interface Contact {
 }
 
 export class Gateway {
-  readonly policy: Policy
+  /** replaced by reload() */
+  policy: Policy
   readonly store: Store
   readonly #bus: EventBus
   readonly #log: Logger
@@ -76,13 +93,21 @@ export class Gateway {
   readonly #stagesFor: (deps: StageDeps) => Stage[]
   readonly #byServer = new Map<string, Transaction>()
   readonly #byClient = new Map<string, Transaction>()
-  readonly #wheel: TimerWheel<Transaction>
+  readonly #wheel: TimerWheel<Transaction | Dialog | LocalRequest>
+  /** requests of our own being retransmitted, by branch (bounded by MAX_LOCAL_REQUESTS) */
+  readonly #local = new Map<string, LocalRequest>()
+  /** the calls relayed now (docs/gateway.md "Dialogs") */
+  readonly dialogs: DialogTable
+  /** the connection to a tcp/tls upstream (null: udp) */
+  #upstreamConn: UpstreamConnection | null = null
   readonly #contacts = new Map<string, Contact>()
   readonly #eventSeen = new Map<string, number>()
-  readonly #trusted: ReturnType<typeof createCidrMatcher>
+  #trusted: ReturnType<typeof createCidrMatcher>
   readonly #parseOpts: ParseOptions
   readonly #streamParseOpts: ParseOptions
   readonly #ownAddresses = new Set<string>()
+  /** sources that recently authenticated (acl, methods); kept across plan reloads */
+  readonly knownSources = new KnownSources()
   #upstreamAddress = ''
   #upstreamPort = 0
   #branchPrefix = ''
@@ -90,6 +115,15 @@ export class Gateway {
   #maxTx: number
   #lingerMs: number
   #started = false
+  /** Read by the admin API at scrape time (plain numbers: nothing is built per packet).
+   * Received messages per transport: [from the phones, from the upstream]. */
+  readonly receivedBy: Record<string, [number, number]> = { udp: [0, 0], tcp: [0, 0], tls: [0, 0] }
+  /** decisions per stage, then per code (bounded: stage codes are constants) */
+  readonly decisionsBy = new Map<string, Map<string, number>>()
+  /** when set: called with the seconds from a request's arrival to its relay upstream */
+  onRelayLatency: ((seconds: number) => void) | null = null
+  #rxCtx: SipContext | null = null
+  #rxAt = 0
   readonly stats: GatewayStats = {
     received: 0,
     relayedRequests: 0,
@@ -110,7 +144,14 @@ export class Gateway {
     this.#trusted = createCidrMatcher(p.adminNetworks)
     this.#maxTx = p.gateway.proxy.maxTransactions
     this.#lingerMs = 64 * p.gateway.proxy.timerT1Ms
-    this.#wheel = new TimerWheel<Transaction>(TICK_MS, 1024, onTxTimer.bind(null, this), this.#now)
+    this.#wheel = new TimerWheel<Transaction | Dialog | LocalRequest>(
+      TICK_MS,
+      1024,
+      onTxTimer.bind(null, this),
+      this.#now,
+    )
+    this.dialogs = new DialogTable(p.gateway.proxy.maxDialogs, (d) => this.#wheel.cancel(d))
+    this.dialogs.setEnder((d, detail) => this.#endDialog(d, detail))
     const s = p.gateway.sanity
     this.#parseOpts = {
       mode: 'lazy',
@@ -127,8 +168,54 @@ export class Gateway {
     return this.#listeners
   }
 
+  /** TCP and TLS listeners */
   get tcpListeners(): readonly TcpListener[] {
     return this.#tcp
+  }
+
+  /** The connection to a tcp/tls upstream (null for udp). */
+  get upstreamConnection(): UpstreamConnection | null {
+    return this.#upstreamConn
+  }
+
+  /**
+   * Swaps in a new stage plan built from `policy` (SIGHUP). Stage sections, bans and
+   * adminNetworks take effect at once; listeners, upstream, state and proxy bounds need a
+   * restart. Counters kept in stage memory (token buckets, enumeration) start afresh.
+   */
+  reload(policy: Policy): void {
+    if (!this.#started) throw new SgwError('SGW_ERR_GATEWAY_PLAN', 'the gateway is not running')
+    const trusted = createCidrMatcher(policy.adminNetworks)
+    const deps: StageDeps = {
+      policy,
+      store: this.store,
+      ownAddresses: this.#ownAddresses,
+      knownSources: this.knownSources,
+      isTrusted: (a) => this.isTrusted(a),
+      publish: (e) => this.#publish(e),
+    }
+    const plan = compilePlan(this.#stagesFor(deps)) // throws before anything is swapped
+    this.#trusted = trusted
+    this.policy = policy
+    this.#plan = plan
+  }
+
+  #countDecision(stage: string, code: string): void {
+    let byCode = this.decisionsBy.get(stage)
+    if (byCode === undefined) {
+      if (this.decisionsBy.size >= 64) return
+      byCode = new Map()
+      this.decisionsBy.set(stage, byCode)
+    }
+    const n = byCode.get(code)
+    if (n !== undefined) byCode.set(code, n + 1)
+    else if (byCode.size < 256) byCode.set(code, 1)
+  }
+
+  #relayLatency(ctx: SipContext): void {
+    // exact for the synchronous path; a request that waited for an async stage is timed in ms
+    const s = this.#rxCtx === ctx ? (performance.now() - this.#rxAt) / 1000 : (this.#now() - ctx.now) / 1000
+    this.onRelayLatency?.(s)
   }
 
   get transactionCount(): number {
@@ -138,11 +225,6 @@ export class Gateway {
   async start(): Promise<void> {
     const p = this.policy
     const up = p.upstream
-    if (up.transport !== 'udp')
-      throw new SgwError(
-        'SGW_ERR_GATEWAY_LISTEN',
-        `upstream transport ${up.transport} is not supported yet (udp only)`,
-      )
     this.#upstreamAddress = isIP(up.host) ? up.host : (await lookup(up.host)).address
     this.#upstreamPort = up.port
     const px = p.gateway.proxy
@@ -153,24 +235,29 @@ export class Gateway {
       maxMessageBytes: p.gateway.ingress.maxMessageBytes,
       refuse: (a: string) => this.store.isBanned(a),
     }
+    let upTls: ConnectionOptions | undefined
     try {
+      // read (and check) certificate and key once, before anything listens
+      const tlsOpts = p.listen.some((l) => l.transport === 'tls') ? tlsServerOptions(p.tls!) : undefined
+      upTls = up.transport === 'tls' ? tlsClientOptions(p.tls, up.host) : undefined
       for (const l of p.listen) {
         if (l.transport === 'udp') {
           const listener = new UdpListener(l.address, l.port, onPacket.bind(null, this))
           await listener.bind()
           this.#listeners.push(listener)
-        } else if (l.transport === 'tcp') {
-          const listener = new TcpListener(l.address, l.port, tcpLimits, onPacket.bind(null, this))
+        } else {
+          const listener = new TcpListener(
+            l.address,
+            l.port,
+            tcpLimits,
+            onPacket.bind(null, this),
+            l.transport === 'tls' ? tlsOpts : undefined,
+          )
           await listener.bind()
           this.#tcp.push(listener)
-        } else {
-          this.#log.warn(
-            { listener: `${l.transport}:${fmt(l.address, l.port)}` },
-            `${l.transport} listeners are not supported yet; skipped`,
-          )
         }
       }
-      if (this.#listeners.length === 0)
+      if (this.#listeners.length === 0 && up.transport === 'udp')
         throw new SgwError(
           'SGW_ERR_GATEWAY_LISTEN',
           'listen needs a udp listener (the upstream is reached over udp)',
@@ -186,10 +273,12 @@ export class Gateway {
       this.#ownAddresses.add(`${l.advertised}:${l.port}`)
       this.#ownAddresses.add(`${l.address}:${l.port}`)
     }
+    if (up.transport !== 'udp') this.#openUpstream(up.transport, up.connectTimeoutMs, upTls)
     const deps: StageDeps = {
       policy: p,
       store: this.store,
       ownAddresses: this.#ownAddresses,
+      knownSources: this.knownSources,
       isTrusted: (a) => this.isTrusted(a),
       publish: (e) => this.#publish(e),
     }
@@ -201,8 +290,58 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.#wheel.stop()
-    await Promise.all([...this.#listeners, ...this.#tcp].map((l) => l.close()))
+    const up = this.#upstreamConn !== null ? [this.#upstreamConn] : []
+    await Promise.all([...this.#listeners, ...this.#tcp, ...up].map((l) => l.close()))
+    this.#upstreamConn = null
+    this.dialogs.clear()
+    this.#local.clear()
     this.#started = false
+  }
+
+  /** The persistent connection to a tcp/tls upstream. Our Via and Record-Route on that side name
+   * a listener of the same transport when there is one (the PBX can connect back), else the
+   * first listener. */
+  #openUpstream(
+    transport: 'tcp' | 'tls',
+    connectTimeoutMs: number,
+    tls: ConnectionOptions | undefined,
+  ): void {
+    const p = this.policy
+    const conn = new UpstreamConnection(
+      {
+        transport,
+        host: this.policy.upstream.host,
+        address: this.#upstreamAddress,
+        port: this.#upstreamPort,
+        connectTimeoutMs,
+        maxMessageBytes: p.gateway.ingress.maxMessageBytes,
+        ...(tls !== undefined ? { tls } : {}),
+      },
+      {
+        onMessage: onPacket.bind(null, this),
+        onDown: (why) => this.#upstreamDown(conn, why),
+      },
+    )
+    const same = this.#tcp.find((l) => l.transport === transport && l.family === conn.family)
+    const any = this.#listeners.find((l) => l.family === conn.family) ?? this.#listeners[0]
+    if (same !== undefined) {
+      conn.viaSentBy = `${transport.toUpperCase()} ${hostPort(same.advertised, same.port)}`
+      conn.recordRouteUri = `sip:${hostPort(same.advertised, same.port)};transport=${transport};lr`
+    } else if (any !== undefined) {
+      conn.viaSentBy = `${transport.toUpperCase()} ${hostPort(any.advertised, any.port)}`
+      conn.recordRouteUri = any.recordRouteUri
+    }
+    this.#upstreamConn = conn
+    conn.start()
+  }
+
+  /** The upstream connection failed (or closed under requests): requests still waiting for
+   * their first answer get 503 + Retry-After now rather than at their timeout. */
+  #upstreamDown(conn: UpstreamConnection, why: string): void {
+    this.#log.warn({ upstream: fmt(this.#upstreamAddress, this.#upstreamPort) }, why)
+    const now = this.#now()
+    for (const tx of [...this.#byServer.values()])
+      if (tx.nextListener === conn && tx.state === TRYING) this.onTimer(tx, now)
   }
 
   /** Admin networks and the upstream: never rate limited, never banned. */
@@ -228,7 +367,13 @@ export class Gateway {
     })
   }
 
-  #upstreamListener(): UdpListener {
+  #hideInternal(): boolean {
+    const t = this.policy.gateway.topologyHiding
+    return t.enabled && t.hideInternalAddresses
+  }
+
+  #upstreamListener(): Sender {
+    if (this.#upstreamConn !== null) return this.#upstreamConn
     const fam = this.#upstreamAddress.includes(':') ? 6 : 4
     return this.#listeners.find((l) => l.family === fam) ?? this.#listeners[0]!
   }
@@ -239,15 +384,25 @@ export class Gateway {
   handlePacket(buf: Buffer, address: string, port: number, listener: Sender): void {
     if (!this.#started) return
     this.stats.received++
-    const fromUpstream = address === this.#upstreamAddress && port === this.#upstreamPort
+    // with a tcp/tls upstream, any connection from the PBX's address is the PBX (its source port
+    // is ephemeral); over udp the port must match as well
+    const fromUpstream =
+      address === this.#upstreamAddress &&
+      (port === this.#upstreamPort || (this.#upstreamConn !== null && listener.transport !== 'udp'))
+    const rb = this.receivedBy[listener.transport]
+    if (rb !== undefined) rb[fromUpstream ? 1 : 0]++
     const ctx = new SipContext(buf, address, port, listener.transport, this.#now(), fromUpstream)
+    if (this.onRelayLatency !== null) {
+      this.#rxCtx = ctx
+      this.#rxAt = performance.now()
+    }
     const plan = this.#plan
     const ing = runStages(plan.ingress, ctx)
     if (ing !== CONTINUE) {
       this.#settle(ing, ctx, listener)
       return
     }
-    const r = parseMessage(buf, listener.transport === 'tcp' ? this.#streamParseOpts : this.#parseOpts)
+    const r = parseMessage(buf, listener.transport !== 'udp' ? this.#streamParseOpts : this.#parseOpts)
     if (!r.ok) {
       if (r.error.code === 'SGW_ERR_SIP_EMPTY') return // keep-alive
       ctx.parseError = r.error
@@ -277,6 +432,7 @@ export class Gateway {
       return
     }
     this.stats.decisions++
+    this.#countDecision(ctx.decidedBy ?? 'gateway', out.kind === 'continue' ? '' : out.code)
     if (out === BANNED) return
     const target = ctx.phase === 'reply' ? (ctx.request?.address ?? null) : ctx.address
     switch (out.kind) {
@@ -295,6 +451,13 @@ export class Gateway {
             : buildResponseFromRaw(ctx.buf, out.status, out.reason)
         if (res !== null) listener.send(res, ctx.port, ctx.address)
         this.#event(ctx, out.code, res !== null ? 'reply' : 'drop', target, { status: out.status })
+        return
+      }
+      case 'respond': {
+        // a response built by the stage, sent as is (anti-enumeration's challenges)
+        const ok = ctx.phase === 'request' && ctx.message?.method !== 'ACK'
+        if (ok) listener.send(out.bytes, ctx.port, ctx.address)
+        this.#event(ctx, out.code, ok ? 'reply' : 'drop', target, { status: out.status })
         return
       }
       case 'ban': {
@@ -372,6 +535,8 @@ export class Gateway {
     const branch = via.branch ?? ''
     const cseq = m.cseq()!
     const src = `${ctx.address}:${ctx.port}`
+    // in-dialog activity keeps a dialog alive and tells us its CSeq numbers
+    const dialog = m.toTag() !== null ? this.#touchDialog(m, method, cseq.seq, ctx.now) : null
 
     if (method === 'ACK') {
       const tx = this.#byServer.get(`${branch}|INVITE|${src}`)
@@ -391,7 +556,7 @@ export class Gateway {
     if (existing !== undefined) {
       this.stats.absorbed++
       if (existing.lastResponse !== null) listener.send(existing.lastResponse, ctx.port, ctx.address)
-      else if (existing.state === TRYING)
+      else if (existing.state === TRYING && existing.nextListener.transport === 'udp')
         existing.nextListener.send(existing.forwarded, existing.nextPort, existing.nextAddress)
       return
     }
@@ -404,14 +569,37 @@ export class Gateway {
       this.#event(ctx, 'proxy.overload', 'reply', ctx.address, { transactions: this.#byServer.size })
       return
     }
+    const creating = method === 'INVITE' && dialog === null && m.toTag() === null
+    if (creating && this.dialogs.full) {
+      listener.send(
+        buildResponse(m, 503, 'Service Unavailable', [`Retry-After: ${retryAfterSeconds(this.policy)}`]),
+        ctx.port,
+        ctx.address,
+      )
+      this.#event(ctx, 'proxy.dialog-overload', 'reply', ctx.address, { dialogs: this.dialogs.count })
+      return
+    }
     const next = this.#nextHop(m, ctx)
     if (next === null) {
       listener.send(buildResponse(m, 404, 'Not Found'), ctx.port, ctx.address)
       return
     }
+    if (next.listener instanceof UpstreamConnection && !next.listener.accepting) {
+      // a tcp/tls upstream that cannot be reached now: answer at once, never queue without bound
+      listener.send(
+        buildResponse(m, 503, 'Service Unavailable', [`Retry-After: ${retryAfterSeconds(this.policy)}`]),
+        ctx.port,
+        ctx.address,
+      )
+      this.#event(ctx, 'proxy.upstream-unavailable', 'reply', ctx.address)
+      return
+    }
     if (method === 'INVITE') listener.send(buildResponse(m, 100, 'Trying'), ctx.port, ctx.address)
     const clientBranch = `${this.#branchPrefix}${(this.#branchSeq++).toString(36)}`
     const { edits, routes } = this.#requestEdits(m, ctx, next.listener, clientBranch, true, listener)
+    // topology hiding: the PBX's Vias stay here and go back on the answer
+    const hiddenVias = ctx.fromUpstream && this.#hideInternal() ? hideVias(m, edits) : null
+    if (hiddenVias !== null) hideRecordRoutes(m, edits)
     const out = applyEdits(m, edits)
     const info: RequestInfo = {
       address: ctx.address,
@@ -442,13 +630,20 @@ export class Gateway {
       routes,
       fromUpstream: ctx.fromUpstream,
     })
+    tx.hiddenVias = hiddenVias
     this.#byServer.set(key, tx)
     this.#byClient.set(tx.clientKey, tx)
     this.stats.transactions++
     this.#wheel.schedule(tx, ctx.now + this.policy.upstream.transactionTimeoutMs)
+    if (creating) this.#createDialog(m, ctx, listener, tx)
+    else if (method === 'BYE' && dialog !== null) {
+      tx.dialog = dialog
+      dialog.byeFrom = m.fromTag() === dialog.caller.tag ? 'caller' : 'callee'
+    }
     if (method === 'REGISTER' && !ctx.fromUpstream) this.#learnContacts(m, ctx, listener)
     next.listener.send(out, next.port, next.address)
     this.stats.relayedRequests++
+    if (this.onRelayLatency !== null && !ctx.fromUpstream) this.#relayLatency(ctx)
   }
 
   /** ACK for a 2xx (its own transaction) and other requests we keep no state for. */
@@ -463,6 +658,7 @@ export class Gateway {
       false,
       listener,
     )
+    if (ctx.fromUpstream && this.#hideInternal()) hideVias(m, edits)
     next.listener.send(applyEdits(m, edits), next.port, next.address)
     this.stats.relayedRequests++
   }
@@ -475,6 +671,7 @@ export class Gateway {
     }
     listener.send(buildResponse(m, 200, 'OK'), ctx.port, ctx.address)
     if (tx.state === COMPLETED) return
+    if (tx.dialog !== null) tx.dialog.cancelled = true
     const lines = [
       `CANCEL ${tx.requestUri} SIP/2.0`,
       `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
@@ -511,17 +708,20 @@ export class Gateway {
     const c = this.#contacts.get(target)
     if (c !== undefined && c.expires > ctx.now) {
       const conn = c.conn !== null && !c.conn.socket.destroyed ? c.conn : null
-      return { address: c.address, port: c.port, listener: conn ?? this.#listenerFor(c.address) }
+      const l = conn ?? this.#listenerFor(c.address)
+      return l !== undefined ? { address: c.address, port: c.port, listener: l } : null
     }
     const i = target.lastIndexOf(':')
     const host = target.slice(0, i).replace(/^\[|\]$/g, '')
-    if (isIP(host) === 0) return null
-    return { address: host, port: Number(target.slice(i + 1)), listener: this.#listenerFor(host) }
+    const l = this.#listenerFor(host)
+    if (isIP(host) === 0 || l === undefined) return null
+    return { address: host, port: Number(target.slice(i + 1)), listener: l }
   }
 
-  #listenerFor(address: string): UdpListener {
+  /** A UDP listener of the address's family (undefined: the gateway has no udp listener). */
+  #listenerFor(address: string): UdpListener | undefined {
     const fam = address.includes(':') ? 6 : 4
-    return this.#listeners.find((l) => l.family === fam) ?? this.#listeners[0]!
+    return this.#listeners.find((l) => l.family === fam) ?? this.#listeners[0]
   }
 
   #isOwn(host: string, port: number): boolean {
@@ -573,11 +773,17 @@ export class Gateway {
         if (routes.length === 0 && isOwnRoute(value, (h, p) => this.#isOwn(h, p))) {
           // only a line holding just our Route is removed; a combined line keeps the rest
           const comma = topLevelComma(value)
-          if (comma < 0) edits.push({ op: 'remove', line: hl.index })
-          else {
+          // topology hiding: the PBX's routes sealed in our entry come back in its place
+          const back = ctx.fromUpstream ? null : restoreRoutes(comma < 0 ? value : value.slice(0, comma))
+          if (back !== null) routes.push(...back)
+          if (comma < 0) {
+            if (back === null) edits.push({ op: 'remove', line: hl.index })
+            else edits.push({ op: 'replaceValue', line: hl.index, value: back.join(', ') })
+          } else {
             const rest = value.slice(comma + 1).trim()
-            edits.push({ op: 'replaceValue', line: hl.index, value: rest })
-            routes.push(rest)
+            const v = back === null ? rest : [rest, ...back].join(', ')
+            edits.push({ op: 'replaceValue', line: hl.index, value: v })
+            routes.unshift(rest)
           }
         } else routes.push(value)
       }
@@ -644,9 +850,22 @@ export class Gateway {
       this.stats.absorbed++ // the answer to our own CANCEL
       return
     }
+    const local = this.#local.get(via.branch)
+    if (local !== undefined) {
+      // the answer to a request of our own (endDialog's BYE): stop retransmitting
+      if ((m.status ?? 0) >= 200) {
+        this.#wheel.cancel(local)
+        this.#local.delete(via.branch)
+      }
+      this.stats.absorbed++
+      return
+    }
     const status = m.status!
     const tx = this.#matchResponse(m)
-    const edits = popViaEdits(m)
+    const edits = tx?.hiddenVias != null ? restoreVias(m, tx.hiddenVias) : popViaEdits(m)
+    if (tx?.hiddenVias != null) unsealRecordRoutes(m, edits)
+    if (tx !== null && !tx.fromUpstream && ctx.fromUpstream && status < 300 && this.#hideInternal())
+      hideResponseRecordRoutes(m, edits, (e) => isOwnRoute(e, (h, p) => this.#isOwn(h, p)))
     if (tx === null) {
       // e.g. a retransmitted 2xx of an INVITE after the transaction ended: route by Via
       const vias = m.vias()
@@ -654,15 +873,20 @@ export class Gateway {
       if (nextVia === undefined) return
       const host = (nextVia.received ?? nextVia.host).replace(/^\[|\]$/g, '')
       const port = nextVia.rport ?? nextVia.port ?? 5060
-      if (isIP(host) === 0) return
-      this.#listenerFor(host).send(applyEdits(m, edits), port, host)
+      const l = this.#listenerFor(host)
+      if (isIP(host) === 0 || l === undefined) return
+      l.send(applyEdits(m, edits), port, host)
       this.stats.relayedResponses++
       return
     }
     if (tx.state === COMPLETED) {
       // a retransmitted final response: answer with the ACK again, relay nothing new
       if (tx.ack !== null) tx.nextListener.send(tx.ack, tx.nextPort, tx.nextAddress)
-      else if (status >= 200 && status < 300 && tx.method === 'INVITE') {
+      else if (status >= 300 && tx.method === 'INVITE') {
+        // the final answer to an INVITE we answered ourselves (408/487 after a CANCEL): ACK it
+        tx.ack = this.#buildAck(tx, m)
+        tx.nextListener.send(tx.ack, tx.nextPort, tx.nextAddress)
+      } else if (status >= 200 && status < 300 && tx.method === 'INVITE') {
         tx.listener.send(applyEdits(m, edits), tx.sourcePort, tx.sourceAddress)
       }
       this.stats.absorbed++
@@ -672,6 +896,7 @@ export class Gateway {
     const out = applyEdits(m, edits)
     tx.listener.send(out, tx.sourcePort, tx.sourceAddress)
     this.stats.relayedResponses++
+    if (tx.dialog !== null) this.#dialogResponse(tx, tx.dialog, m, status, ctx.now)
     if (status < 200) {
       tx.state = PROCEEDING
       if (tx.method === 'INVITE')
@@ -685,7 +910,11 @@ export class Gateway {
       tx.ack = this.#buildAck(tx, m)
       tx.nextListener.send(tx.ack, tx.nextPort, tx.nextAddress)
     }
-    this.#wheel.schedule(tx, ctx.now + this.#lingerMs)
+    // A 2xx ends an INVITE transaction (RFC 3261 17.2.1: its retransmissions and the ACK are end to
+    // end and relayed without it); kept INVITE_2XX_LINGER_MS for a late INVITE retransmission rather
+    // than 64×T1, else the table caps the sustained call rate at maxTransactions / (2 × 64×T1).
+    const linger = tx.method === 'INVITE' && status < 300 ? INVITE_2XX_LINGER_MS : this.#lingerMs
+    this.#wheel.schedule(tx, ctx.now + linger)
   }
 
   #buildAck(tx: Transaction, res: SipMessage): Buffer {
@@ -705,8 +934,24 @@ export class Gateway {
     return Buffer.from(lines.join('\r\n'))
   }
 
-  /** Timer of a transaction: no answer in time (503 / 408), or the end of its linger. */
-  onTimer(tx: Transaction, now: number): void {
+  /** Timer of a transaction (no answer in time: 503 / 408, or the end of its linger) or of a
+   * dialog (no in-dialog activity within gateway.proxy.dialogTimeoutMs). */
+  onTimer(tx: Transaction | Dialog | LocalRequest, now: number): void {
+    if (tx instanceof LocalRequest) {
+      if (now >= tx.giveUpAt) {
+        this.#local.delete(tx.branch)
+        return
+      }
+      tx.sender.send(tx.buf, tx.port, tx.address)
+      tx.interval = Math.min(tx.interval * 2, T2_MS)
+      this.#wheel.schedule(tx, now + tx.interval)
+      return
+    }
+    if (tx instanceof Dialog) {
+      this.#log.info({ callId: tx.callId, state: tx.state }, 'dialog timed out without in-dialog activity')
+      this.dialogs.end(tx, now, 'timeout')
+      return
+    }
     if (tx.state === COMPLETED) {
       this.#forget(tx)
       return
@@ -715,32 +960,9 @@ export class Gateway {
     const status = tx.state === TRYING ? 503 : 408
     const reason = status === 503 ? 'Service Unavailable' : 'Request Timeout'
     if (tx.method !== 'ACK') {
-      const r = parseMessage(tx.forwarded, this.#parseOpts)
-      if (r.ok) {
-        const extra = status === 503 ? [`Retry-After: ${retryAfterSeconds(this.policy)}`] : undefined
-        const p2 = parseMessage(buildResponse(r.message, status, reason, extra), this.#parseOpts)
-        if (p2.ok) {
-          const answer = applyEdits(p2.message, popViaEdits(p2.message))
-          tx.listener.send(answer, tx.sourcePort, tx.sourceAddress)
-          tx.lastResponse = answer
-        }
-      }
-      if (tx.state === PROCEEDING && tx.method === 'INVITE') {
-        const cancel = [
-          `CANCEL ${tx.requestUri} SIP/2.0`,
-          `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
-          ...tx.routes.map((r) => `Route: ${r}`),
-          'Max-Forwards: 70',
-          `From: ${tx.fromValue}`,
-          `To: ${tx.toValue}`,
-          `Call-ID: ${tx.callId}`,
-          `CSeq: ${tx.cseq} CANCEL`,
-          'Content-Length: 0',
-          '',
-          '',
-        ]
-        tx.nextListener.send(Buffer.from(cancel.join('\r\n')), tx.nextPort, tx.nextAddress)
-      }
+      const extra = status === 503 ? [`Retry-After: ${retryAfterSeconds(this.policy)}`] : undefined
+      this.#answerLocally(tx, status, reason, extra)
+      if (tx.state === PROCEEDING && tx.method === 'INVITE') this.#sendCancel(tx)
     }
     this.#log.warn(
       { method: tx.method, callId: tx.callId, upstream: fmt(tx.nextAddress, tx.nextPort) },
@@ -749,6 +971,196 @@ export class Gateway {
     tx.state = COMPLETED
     tx.lastStatus = status
     this.#wheel.schedule(tx, now + this.#lingerMs)
+    const d = tx.dialog
+    if (d !== null) {
+      if (tx.method === 'BYE') this.dialogs.end(d, now, d.byeFrom === 'callee' ? 'bye-callee' : 'bye-caller')
+      else if (d.invite === tx) this.dialogs.end(d, now, d.cancelled ? 'cancel' : 'timeout')
+    }
+  }
+
+  /** A final answer of our own to the request of `tx`, sent to its source and kept for retransmissions. */
+  #answerLocally(tx: Transaction, status: number, reason: string, extra?: string[]): void {
+    const r = parseMessage(tx.forwarded, this.#parseOpts)
+    if (!r.ok) return
+    const p2 = parseMessage(buildResponse(r.message, status, reason, extra), this.#parseOpts)
+    if (!p2.ok) return
+    const pop = tx.hiddenVias !== null ? restoreVias(p2.message, tx.hiddenVias) : popViaEdits(p2.message)
+    const answer = applyEdits(p2.message, pop)
+    tx.listener.send(answer, tx.sourcePort, tx.sourceAddress)
+    tx.lastResponse = answer
+  }
+
+  #sendCancel(tx: Transaction): void {
+    const cancel = [
+      `CANCEL ${tx.requestUri} SIP/2.0`,
+      `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
+      ...tx.routes.map((r) => `Route: ${r}`),
+      'Max-Forwards: 70',
+      `From: ${tx.fromValue}`,
+      `To: ${tx.toValue}`,
+      `Call-ID: ${tx.callId}`,
+      `CSeq: ${tx.cseq} CANCEL`,
+      'Content-Length: 0',
+      '',
+      '',
+    ]
+    tx.nextListener.send(Buffer.from(cancel.join('\r\n')), tx.nextPort, tx.nextAddress)
+  }
+
+  // -------------------------------------------------------------------------------------
+  // dialogs
+
+  #createDialog(m: SipMessage, ctx: SipContext, listener: Sender, tx: Transaction): void {
+    const callId = m.callId()!
+    const from = m.from()
+    const fromTag = from?.tag ?? ''
+    const id = DialogTable.key(callId, fromTag)
+    const existing = this.dialogs.find(callId, fromTag, null)
+    if (existing !== null) {
+      // the same call again (e.g. with credentials after a 407): the new INVITE carries it on
+      existing.invite = tx
+      tx.dialog = existing
+      return
+    }
+    const caller: DialogSide = {
+      tag: fromTag,
+      identity: tx.fromValue,
+      target: m.contacts()?.[0]?.uriText ?? null,
+      routes: [],
+      cseq: tx.cseq,
+      address: ctx.address,
+      port: ctx.port,
+      sender: listener,
+    }
+    const callee: DialogSide = {
+      tag: null,
+      identity: tx.toValue,
+      target: null,
+      routes: [],
+      cseq: 0,
+      address: tx.nextAddress,
+      port: tx.nextPort,
+      sender: tx.nextListener,
+    }
+    const d = new Dialog({
+      id,
+      callId,
+      account: from?.uri?.user ?? null,
+      dialled: m.uri()?.user ?? m.to()?.uri?.user ?? null,
+      fromUpstream: ctx.fromUpstream,
+      startTime: ctx.now,
+      invite: tx,
+      caller,
+      callee,
+    })
+    tx.dialog = d
+    this.dialogs.add(d)
+  }
+
+  /** An in-dialog request: the dialog it belongs to, kept alive; the sender's CSeq noted. */
+  #touchDialog(m: SipMessage, method: string, cseq: number, now: number): Dialog | null {
+    const fromTag = m.fromTag()
+    const d = this.dialogs.find(m.callId(), fromTag, m.toTag())
+    if (d === null) return null
+    if (method !== 'ACK' && method !== 'CANCEL') {
+      const side = fromTag === d.caller.tag ? d.caller : d.callee
+      if (cseq > side.cseq) side.cseq = cseq
+    }
+    if (d.state === 'confirmed') this.#wheel.schedule(d, now + this.policy.gateway.proxy.dialogTimeoutMs)
+    return d
+  }
+
+  /** A response relayed for a transaction that belongs to a dialog. */
+  #dialogResponse(tx: Transaction, d: Dialog, m: SipMessage, status: number, now: number): void {
+    if (tx.method === 'BYE') {
+      if (status >= 200) this.dialogs.end(d, now, d.byeFrom === 'callee' ? 'bye-callee' : 'bye-caller')
+      return
+    }
+    if (tx.method !== 'INVITE' || d.invite !== tx) return
+    if (status < 200) {
+      const tag = m.toTag()
+      if (tag !== null && d.state === 'trying') {
+        d.callee.tag = tag
+        this.dialogs.setState(d, 'early', now)
+      }
+      return
+    }
+    if (status >= 300) {
+      if (d.cancelled) this.dialogs.end(d, now, 'cancel')
+      else this.dialogs.end(d, now, 'rejected', status)
+      return
+    }
+    if (d.state === 'confirmed') return
+    d.callee.tag = m.toTag()
+    d.callee.identity = m.header('To') ?? d.callee.identity
+    d.callee.target = m.contacts()?.[0]?.uriText ?? null
+    // Record-Route: entries above ours lead to the callee (reversed), those below to the caller
+    const rr = (m.recordRoutes() ?? []).map((r) => r.uriText)
+    const own = rr.map((u) => {
+      const p = parseUri(u)
+      return p !== null && p.host != null && this.#isOwn(p.host, p.port ?? 5060)
+    })
+    const first = own.indexOf(true)
+    const last = own.lastIndexOf(true)
+    if (first >= 0) {
+      d.callee.routes = rr.slice(0, first).map((u) => `<${u}>`)
+      d.callee.routes.reverse()
+      d.caller.routes = rr.slice(last + 1).map((u) => `<${u}>`)
+    }
+    this.dialogs.setState(d, 'confirmed', now)
+    this.#wheel.schedule(d, now + this.policy.gateway.proxy.dialogTimeoutMs)
+  }
+
+  /** endDialog(): BYE to both sides of an answered call; CANCEL upstream and 487 to the caller
+   * of an unanswered one. */
+  #endDialog(d: Dialog, detail: string): boolean {
+    const now = this.#now()
+    if (d.state === 'confirmed') {
+      this.#sendBye(d, d.callee, d.caller)
+      this.#sendBye(d, d.caller, d.callee)
+    } else {
+      const tx = d.invite
+      if (tx !== null && tx.state !== COMPLETED) {
+        this.#answerLocally(tx, 487, 'Request Terminated')
+        this.#sendCancel(tx)
+        tx.state = COMPLETED
+        tx.lastStatus = 487
+        this.#wheel.schedule(tx, now + this.#lingerMs)
+      }
+    }
+    this.#log.info({ callId: d.callId, reason: detail }, 'dialog ended by the gateway')
+    return this.dialogs.end(d, now, 'ended-by-gateway', undefined, detail)
+  }
+
+  /** A BYE to `to`, as if sent by `as` (its identity, the next CSeq of its space). */
+  #sendBye(d: Dialog, to: DialogSide, as: DialogSide): void {
+    const target = to.target ?? d.invite?.requestUri
+    if (target == null) return
+    as.cseq++
+    const branch = `${this.#branchPrefix}${(this.#branchSeq++).toString(36)}`
+    const lines = [
+      `BYE ${target} SIP/2.0`,
+      `Via: SIP/2.0/${to.sender.viaSentBy};branch=${branch};rport`,
+      ...to.routes.map((r) => `Route: ${r}`),
+      'Max-Forwards: 70',
+      `From: ${as.identity}`,
+      `To: ${to.identity}`,
+      `Call-ID: ${d.callId}`,
+      `CSeq: ${as.cseq} BYE`,
+      'Content-Length: 0',
+      '',
+      '',
+    ]
+    const buf = Buffer.from(lines.join('\r\n'))
+    to.sender.send(buf, to.port, to.address)
+    this.stats.relayedRequests++
+    if (to.sender.transport === 'udp' && this.#local.size < MAX_LOCAL_REQUESTS) {
+      const t1 = this.policy.gateway.proxy.timerT1Ms
+      const now = this.#now()
+      const lr = new LocalRequest(branch, buf, to.sender, to.port, to.address, t1, now + 64 * t1)
+      this.#local.set(branch, lr)
+      this.#wheel.schedule(lr, now + t1)
+    }
   }
 
   #forget(tx: Transaction): void {
@@ -758,11 +1170,14 @@ export class Gateway {
   }
 }
 
+/** How long an INVITE transaction answered 2xx is kept (T4, as Kamailio's tm wait timer). */
+const INVITE_2XX_LINGER_MS = 5000
+
 function onPacket(gw: Gateway, buf: Buffer, address: string, port: number, listener: Sender): void {
   gw.handlePacket(buf, address, port, listener)
 }
 
-function onTxTimer(gw: Gateway, tx: Transaction, now: number): void {
+function onTxTimer(gw: Gateway, tx: Transaction | Dialog | LocalRequest, now: number): void {
   gw.onTimer(tx, now)
 }
 

@@ -2,6 +2,7 @@
 // (where we relayed it), in one object indexed twice by the gateway's table.
 import type { RequestInfo } from '../pipeline/context.js'
 import type { Sender } from '../transport/sender.js'
+import type { Dialog } from './dialog.js'
 import type { WheelEntry } from './wheel.js'
 
 /** relayed, no response yet */
@@ -45,9 +46,16 @@ export class Transaction implements WheelEntry {
   lastStatus = 0
   /** the ACK we sent for a non-2xx final response of an INVITE (resent on retransmissions) */
   ack: Buffer | null = null
+  /** the dialog this INVITE created, or the dialog a BYE ends */
+  dialog: Dialog | null = null
+  /** topology hiding: the Vias of the PBX's request, put back on the answer */
+  hiddenVias: readonly string[] | null = null
 
   constructor(
-    init: Omit<Transaction, 'deadline' | 'slot' | 'state' | 'lastResponse' | 'lastStatus' | 'ack'>,
+    init: Omit<
+      Transaction,
+      'deadline' | 'slot' | 'state' | 'lastResponse' | 'lastStatus' | 'ack' | 'dialog' | 'hiddenVias'
+    >,
   ) {
     this.serverKey = init.serverKey
     this.clientKey = init.clientKey
@@ -68,5 +76,25 @@ export class Transaction implements WheelEntry {
     this.cseq = init.cseq
     this.routes = init.routes
     this.fromUpstream = init.fromUpstream
+  }
+}
+
+/** A request the gateway sends on its own (the BYEs of endDialog): retransmitted over UDP with
+ * T1 doubling (capped at 4 s) until answered or 64×T1 have passed. */
+export class LocalRequest implements WheelEntry {
+  deadline = 0
+  slot = -1
+  interval: number
+
+  constructor(
+    readonly branch: string,
+    readonly buf: Buffer,
+    readonly sender: Sender,
+    readonly port: number,
+    readonly address: string,
+    interval: number,
+    readonly giveUpAt: number,
+  ) {
+    this.interval = interval
   }
 }

@@ -1,7 +1,8 @@
-// Something a message can be sent through: a UDP listener (any address) or one TCP connection.
+// Something a message can be sent through: a UDP listener (any address), one TCP/TLS connection
+// accepted by a listener, or the connection to a TCP/TLS upstream.
 
 export interface Sender {
-  readonly transport: 'udp' | 'tcp'
+  readonly transport: 'udp' | 'tcp' | 'tls'
   readonly family: 4 | 6
   /** sent-protocol and sent-by for our Via through this sender, e.g. `UDP 127.0.0.1:5060` */
   readonly viaSentBy: string

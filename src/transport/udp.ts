@@ -4,6 +4,9 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
 import { SgwError } from '../errors.js'
 import { hostPort, type Sender } from './sender.js'
 
+/** Asked-for SO_RCVBUF of every UDP listener (Kamailio's maxbuffer plays this role). */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024
+
 export type PacketHandler = (buf: Buffer, address: string, port: number, sender: Sender) => void
 
 export class UdpListener implements Sender {
@@ -48,6 +51,13 @@ export class UdpListener implements Sender {
       this.#socket.bind(this.port, this.address, () => {
         this.#socket.off('error', onError)
         this.#socket.on('error', () => {}) // ICMP errors on send: nothing to do for UDP
+        // a large receive buffer rides out the moments this process is not scheduled (a busy host)
+        // instead of losing datagrams; the kernel caps it at net.core.rmem_max
+        try {
+          this.#socket.setRecvBufferSize(RECV_BUFFER_BYTES)
+        } catch {
+          // not permitted: keep the system default
+        }
         this.port = this.#socket.address().port
         resolve()
       })

@@ -2,8 +2,9 @@
 // test peers, and child processes that are always killed.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createSocket, type Socket } from 'node:dgram'
-import { existsSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { delimiter, dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { parsePolicy } from '../../src/config/load.js'
 import { createEventBus } from '../../src/events/bus.js'
@@ -43,6 +44,10 @@ export async function startGateway(opts: {
   build?: BuildOptions
   /** also listen on tcp, same address and port */
   tcp?: boolean
+  /** also listen on tls, same address and port (the policy needs its tls section) */
+  tls?: boolean
+  /** the gateway's clock (timeouts without waiting) */
+  now?: () => number
 }): Promise<TestGateway> {
   const host = opts.host ?? '127.0.0.1'
   const port = await freePort(host)
@@ -50,7 +55,11 @@ export async function startGateway(opts: {
     version: 1,
     ...(opts.policy ?? {}),
     ...(opts.upstream !== undefined ? { upstream: opts.upstream } : {}),
-    listen: [`udp:${host}:${port}`, ...(opts.tcp === true ? [`tcp:${host}:${port}`] : [])],
+    listen: [
+      `udp:${host}:${port}`,
+      ...(opts.tcp === true ? [`tcp:${host}:${port}`] : []),
+      ...(opts.tls === true ? [`tls:${host}:${port}`] : []),
+    ],
   }
   const policy = parsePolicy(JSON.stringify(doc), '<test>', { env: {} })
   const store = createMemoryStore({ sweepIntervalMs: 0 })
@@ -66,6 +75,7 @@ export async function startGateway(opts: {
     bus,
     logger,
     ...(opts.build !== undefined ? { stages: (d) => buildStages(d, opts.build) } : {}),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
   })
   await gw.start()
   return {
@@ -165,7 +175,8 @@ export class Peers {
       const t = setTimeout(() => {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
       }, timeoutMs)
-      child.on('exit', (code) => {
+      // 'close', not 'exit': the output pipes are drained by then (SIPp prints its stats last)
+      child.on('close', (code) => {
         clearTimeout(t)
         resolve({ code, output: child.output() })
       })
@@ -241,4 +252,136 @@ export function answer(req: string, status: number, reason: string, extra: strin
 export function runSync(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 })
   return `${r.stdout}${r.stderr}`
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1 / localhost, made with the openssl CLI in
+ * `dir` (never committed). */
+export function makeCertificate(dir: string): { certFile: string; keyFile: string } {
+  const certFile = join(dir, 'cert.pem')
+  const keyFile = join(dir, 'key.pem')
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  )
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`)
+  return { certFile, keyFile }
+}
+
+/** One side of a TCP or TLS connection that records the SIP messages it receives (split on the
+ * blank line and Content-Length). */
+export class StreamPeer {
+  readonly received: string[] = []
+  #buf = ''
+  #waiters: (() => void)[] = []
+  closed = false
+  onMessage: ((text: string) => void) | null = null
+
+  constructor(readonly socket: import('node:net').Socket) {
+    socket.on('data', (b: Buffer) => {
+      this.#buf += b.toString('latin1')
+      for (;;) {
+        const end = this.#buf.indexOf('\r\n\r\n')
+        if (end < 0) break
+        const head = this.#buf.slice(0, end)
+        const cl = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0)
+        if (this.#buf.length < end + 4 + cl) break
+        const text = this.#buf.slice(0, end + 4 + cl).replace(/^(\r\n)+/, '')
+        this.#buf = this.#buf.slice(end + 4 + cl)
+        if (text === '') continue
+        this.received.push(text)
+        this.onMessage?.(text)
+      }
+      for (const w of this.#waiters.splice(0)) w()
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      this.closed = true
+      for (const w of this.#waiters.splice(0)) w()
+    })
+  }
+
+  send(text: string): void {
+    this.socket.write(Buffer.from(text, 'latin1'))
+  }
+
+  async waitFor(pred: (text: string) => boolean, timeoutMs = 2000): Promise<string | null> {
+    const end = Date.now() + timeoutMs
+    for (;;) {
+      const hit = this.received.find(pred)
+      if (hit !== undefined) return hit
+      const left = end - Date.now()
+      if (left <= 0 || this.closed) return null
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left)
+        this.#waiters.push(() => {
+          clearTimeout(t)
+          r()
+        })
+      })
+    }
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+}
+
+/** test/fixtures/gateway (tests run from dist/test/gateway; fixtures stay in the source tree) */
+export const GATEWAY_FIXTURES = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../test/fixtures/gateway',
+)
+
+/**
+ * Kamailio as the registrar behind the gateway (test/fixtures/gateway/kamailio.cfg, subscribers
+ * in db/), on `host` and a free port, with its database copied into `dir`. Resolves with the
+ * port once it answers OPTIONS.
+ */
+export async function startKamailio(peers: Peers, dir: string, host = '127.0.0.2'): Promise<number> {
+  const port = await freePort(host)
+  cpSync(join(GATEWAY_FIXTURES, 'db'), join(dir, 'db'), { recursive: true })
+  const cfg = readFileSync(join(GATEWAY_FIXTURES, 'kamailio.cfg'), 'utf8')
+    .replace('listen=udp:127.0.0.1:KAM_PORT', `listen=udp:${host}:${port}`)
+    .replace('text://DB_DIR', `text://${join(dir, 'db')}`)
+  writeFileSync(join(dir, 'kamailio.cfg'), cfg)
+  const k = peers.start('kamailio', [
+    '-f',
+    join(dir, 'kamailio.cfg'),
+    '-DD',
+    '-E',
+    '-m',
+    '256',
+    '-Y',
+    join(dir, 'run'),
+  ])
+  const probe = await new UdpPeer('127.0.0.1').bind()
+  try {
+    for (let i = 0; i < 50; i++) {
+      probe.send(request('OPTIONS', { port: probe.port, callId: `ready${i}@t` }), port, host)
+      if (await probe.waitFor((t) => t.startsWith('SIP/2.0 200'), 200)) return port
+      if (k.exitCode !== null) break
+    }
+  } finally {
+    await probe.close()
+  }
+  throw new Error(`kamailio did not start:\n${k.output().slice(0, 3000)}`)
 }

@@ -122,11 +122,27 @@ export class NftablesSink implements BanAction {
   }
 
   ban(d: BanDecision): void {
-    if (isIP(d.ip) === 0) {
-      this.#onError(`not an IP address, not banned: ${JSON.stringify(d.ip)}`)
+    this.addElement(d.ip, d.ttlMs)
+  }
+
+  /** Queues an element with its timeout (the gateway's kernel ban mirror uses these two). */
+  addElement(ip: string, ttlMs: number): void {
+    if (isIP(ip) === 0) {
+      this.#onError(`not an IP address, not banned: ${JSON.stringify(ip)}`)
       return
     }
-    this.#batch.push({ add: true, ip: d.ip, ttlS: Math.max(1, Math.ceil(d.ttlMs / 1000)) })
+    this.#batch.push({ add: true, ip, ttlS: Math.max(1, Math.ceil(ttlMs / 1000)) })
+  }
+
+  /** Queues the removal of an element (no error when it is not there). */
+  removeElement(ip: string): void {
+    if (isIP(ip) !== 0) this.#batch.push({ add: false, ip })
+  }
+
+  /** Runs nft with these arguments (e.g. `-j list set …`), through the same prefix. */
+  command(args: readonly string[]): ReturnType<Runner> {
+    this.runs++
+    return this.#run(this.#nft, [...this.#prefix, ...args])
   }
 
   /** Kernel elements expire by themselves: only an early unban or an eviction is applied. */

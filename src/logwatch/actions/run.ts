@@ -5,6 +5,8 @@ import { execFile } from 'node:child_process'
 export interface RunResult {
   readonly code: number
   readonly stderr: string
+  /** what the program printed (runArgv fills it; a test runner may leave it out) */
+  readonly stdout?: string
 }
 
 export interface RunOptions {
@@ -20,8 +22,8 @@ export const runArgv: Runner = (file, args, opts = {}) =>
       file,
       args as string[],
       { timeout: 30_000, maxBuffer: 1 << 20 },
-      (err, _stdout, stderr) => {
-        if (err === null) return resolve({ code: 0, stderr: String(stderr) })
+      (err, stdout, stderr) => {
+        if (err === null) return resolve({ code: 0, stderr: String(stderr), stdout: String(stdout) })
         const code =
           typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127
         resolve({ code, stderr: String(stderr || err.message) })

@@ -1,5 +1,6 @@
 // sanity: malformed or inconsistent messages are answered (400/414/482/483/505/513) or dropped,
 // never relayed. A source that keeps sending malformed messages is banned.
+import { validateMessage } from '../../sip/validate.js'
 import type { Store } from '../../state/store.js'
 import type { SipContext } from '../context.js'
 import type { StageDeps } from '../deps.js'
@@ -80,6 +81,16 @@ export function createSanityStage(deps: StageDeps, opts: SanityOptions = {}): St
       const cseq = m.cseq()
       if (cseq === null) return MISSING.cseq
       if (cseq.method !== m.method) return CSEQ_MISMATCH
+      // the rest of the grammar (the parser's full-mode checks): the received bytes are relayed, so
+      // a request the PBX could read differently (a repeated single header, headers in the
+      // Request-URI, a bad Contact or IPv6 reference) is refused (test/gateway/torture.test.ts)
+      if (!ctx.fromUpstream) {
+        const bad = validateMessage(m, s.maxViaHeaders)
+        if (bad !== null) {
+          ctx.parseError = bad
+          return onParseError(ctx)
+        }
+      }
       if (minimal) return CONTINUE
       if ((m.requestUri?.length ?? 0) > s.maxRequestUriBytes) return URI_TOO_LONG
       const mf = m.maxForwards()

@@ -1,0 +1,41 @@
+// A sliding count over a fixed number of buckets (style habit 12: rotating buckets, not
+// timestamp arrays): memory is constant whatever the call rate. The count covers the current
+// bucket plus the previous n-1, i.e. between (n-1)/n and all of the window.
+
+export class BucketWindow {
+  readonly #counts: Uint32Array
+  readonly #bucketMs: number
+  /** absolute index (time / bucketMs) of the newest bucket, -1 before the first use */
+  #head = -1
+
+  constructor(windowMs: number, buckets: number) {
+    this.#counts = new Uint32Array(buckets)
+    this.#bucketMs = Math.max(1, Math.floor(windowMs / buckets))
+  }
+
+  #advance(now: number): void {
+    const idx = Math.floor(now / this.#bucketMs)
+    if (this.#head < 0) {
+      this.#head = idx
+      return
+    }
+    if (idx <= this.#head) return // same bucket, or the clock stepped back: count into the newest
+    const n = this.#counts.length
+    const steps = Math.min(n, idx - this.#head)
+    for (let i = 1; i <= steps; i++) this.#counts[(this.#head + i) % n] = 0
+    this.#head = idx
+  }
+
+  count(now: number): number {
+    this.#advance(now)
+    let s = 0
+    for (const c of this.#counts) s += c
+    return s
+  }
+
+  add(now: number): void {
+    this.#advance(now)
+    const i = this.#head % this.#counts.length
+    this.#counts[i] = this.#counts[i]! + 1
+  }
+}
