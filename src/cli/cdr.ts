@@ -5,7 +5,7 @@
 // - export: writes stored CDRs as sipwarden CSV.
 // - purge: deletes stored CDRs older than fraud.cdr.retentionMs.
 import { createWriteStream, openSync, readSync, closeSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { Policy } from '../config/schema.js'
 import { ErrorCodes, SgwError } from '../errors.js'
@@ -150,7 +150,10 @@ async function analyze(file: string, flags: AnalyzeFlags): Promise<void> {
       import('../fraud/patterns.js'),
       import('../cdr/replay.js'),
     ])
-  const classifier = createClassifier(policy)
+  const classifier = createClassifier(
+    policy,
+    flags.policy !== undefined ? { baseDir: dirname(resolve(flags.policy)) } : {},
+  )
   const learning = flags.learning && policy.fraud.learning.enabled
   const patterns = learning ? new LearnedPatterns({ ...patternOptions(policy), minHistoryMs }) : null
   let clock = 0

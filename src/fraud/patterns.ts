@@ -85,6 +85,9 @@ interface AccountPattern {
   /** talk times: bin b counts calls of 2^b − 1 … 2^(b+1) − 2 seconds */
   readonly talk: Uint32Array
   answered: number
+  /** cached 99th-percentile bin (−1: not computed) and the answered count it was computed at */
+  p99Bin: number
+  p99At: number
   // check-side state, not persisted
   checkHour: number
   checkCount: number
@@ -231,14 +234,7 @@ export class LearnedPatterns implements PatternChecker {
     const p = this.#accounts.get(key(cdr.account, cdr.tenant))
     if (p === undefined || p.answered < MIN_ANSWERED || cdr.start - p.first < this.#opts.minHistoryMs)
       return NONE
-    // the 99th percentile, rounded up to its bin's upper bound
-    let rest = Math.max(1, Math.floor(p.answered / 100))
-    let bin = DURATION_BINS - 1
-    for (; bin > 0; bin--) {
-      rest -= p.talk[bin]!
-      if (rest < 0) break
-    }
-    const usual = 2 ** (bin + 1) - 1
+    const usual = 2 ** (p99Bin(p) + 1) - 1
     const limit = Math.max(LONG_CALL_FLOOR_S, this.#opts.volumeFactor * usual)
     const secs = Math.round(cdr.billableMs / 1000)
     if (secs <= limit) return NONE
@@ -335,6 +331,8 @@ export class LearnedPatterns implements PatternChecker {
       classes: 0,
       talk: new Uint32Array(DURATION_BINS),
       answered: 0,
+      p99Bin: -1,
+      p99At: 0,
       checkHour: -1,
       checkCount: 0,
       alerted: 0,
@@ -357,6 +355,20 @@ function commit(p: AccountPattern): void {
     p.hours[how] = p.hours[how]! + p.learnCount
   }
   p.learnCount = 0
+}
+
+/** the talk-time bin of the 99th percentile; recomputed when the history grew by 1/16 */
+function p99Bin(p: AccountPattern): number {
+  if (p.p99Bin >= 0 && p.answered - p.p99At <= p.answered >> 4) return p.p99Bin
+  let rest = Math.max(1, Math.floor(p.answered / 100))
+  let bin = DURATION_BINS - 1
+  for (; bin > 0; bin--) {
+    rest -= p.talk[bin]!
+    if (rest < 0) break
+  }
+  p.p99Bin = bin
+  p.p99At = p.answered
+  return bin
 }
 
 function talkBin(ms: number): number {

@@ -78,13 +78,6 @@ export class UpstreamConnection implements Sender {
     return Date.now() >= this.#retryAt
   }
 
-  /** The local address of the open connection (null while not connected). */
-  get local(): { address: string; port: number } | null {
-    const s = this.#socket
-    if (s === null || this.#state !== 'up' || s.localAddress === undefined) return null
-    return { address: s.localAddress, port: s.localPort ?? 0 }
-  }
-
   start(): void {
     this.#connect()
   }

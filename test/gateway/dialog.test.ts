@@ -289,13 +289,13 @@ describe('dialogs with UDP test peers (fake clock)', () => {
     const toPbx = await s.pbx.waitFor((t) => t.startsWith('BYE'))
     assert.ok(toPhone !== null && toPbx !== null)
     // to the PBX: the callee's Contact, the caller's identity, CSeq above the INVITE's
-    assert.match(toPbx, new RegExp(`^BYE sip:pbx@127\.0\.0\.1:${s.pbx.port} SIP/2\.0`))
+    assert.match(toPbx, new RegExp(`^BYE sip:pbx@127\\.0\\.0\\.1:${s.pbx.port} SIP/2\\.0`))
     assert.match(toPbx, /^From: <sip:1001@127\.0\.0\.1>;tag=t-up4$/m)
     assert.match(toPbx, /^To: <sip:1001@127\.0\.0\.1>;tag=up1$/m)
     assert.match(toPbx, /^CSeq: 2 BYE$/m)
     assert.match(toPbx, /^Call-ID: up4$/m)
     // to the phone: its Contact, the callee's identity
-    assert.match(toPhone, new RegExp(`^BYE sip:1001@127\.0\.0\.1:${s.phone.port} SIP/2\.0`))
+    assert.match(toPhone, new RegExp(`^BYE sip:1001@127\\.0\\.0\\.1:${s.phone.port} SIP/2\\.0`))
     assert.match(toPhone, /^From: <sip:1001@127\.0\.0\.1>;tag=up1$/m)
     assert.match(toPhone, /^To: <sip:1001@127\.0\.0\.1>;tag=t-up4$/m)
     s.pbx.send(answer(toPbx, 200, 'OK'), s.g.port)

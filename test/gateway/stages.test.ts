@@ -402,7 +402,11 @@ describe('stage helpers', () => {
     assert.equal(s.trunkOf('10.2.0.6'), null)
     assert.deepEqual(
       s.didTrunks('004930123456')?.map((t) => t.name),
-      ['a', 'b'],
+      ['a'],
+    )
+    assert.deepEqual(
+      s.didTrunks('4930123457')?.map((t) => t.name),
+      ['b'],
     )
     assert.deepEqual(
       s.didTrunks('+494099')?.map((t) => t.name),

@@ -61,7 +61,7 @@ export function openRoutes(token: string): string[] | null {
 /** Splits a header value at its top-level commas. */
 function splitTop(v: string): string[] {
   const out: string[] = []
-  for (let rest = v; ; ) {
+  for (let rest = v; ;) {
     const c = topLevelComma(rest)
     if (c < 0) {
       if (rest.trim() !== '') out.push(rest.trim())
@@ -75,7 +75,9 @@ function splitTop(v: string): string[] {
 /** `<uri;params>` with `;sw-rr=token` added inside the brackets. */
 function withSealed(entry: string, token: string): string {
   const gt = entry.lastIndexOf('>')
-  return gt < 0 ? `${entry};${RR_PARAM}=${token}` : `${entry.slice(0, gt)};${RR_PARAM}=${token}${entry.slice(gt)}`
+  return gt < 0
+    ? `${entry};${RR_PARAM}=${token}`
+    : `${entry.slice(0, gt)};${RR_PARAM}=${token}${entry.slice(gt)}`
 }
 
 /**
