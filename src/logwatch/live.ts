@@ -17,12 +17,14 @@ import { createAlertSinks } from '../events/sinks/alerts.js'
 import { createJsonlSink } from '../events/sinks/jsonl.js'
 import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
+import { KernelBans } from '../firewall/kernel-bans.js'
 import { createStore, type SyncStore } from '../state/store.js'
 import { CommandSink } from './actions/command.js'
 import { ConntrackSink } from './actions/conntrack.js'
 import { GatewaySink } from './actions/gateway.js'
 import { IpsetSink } from './actions/ipset.js'
 import { NftablesSink } from './actions/nftables.js'
+import { compileAllowList } from './allow-list.js'
 import { mirrorUnbans, restoreBans, StoreBans } from './bans.js'
 import type { ActionConfig, WatchConfig } from './config.js'
 import { EventsBanSink } from './events.js'
@@ -144,6 +146,21 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
       { restored: r.bans, listMs: Math.round(r.listMs), applyMs: Math.round(r.applyMs) },
       `restored ${r.bans} active ban(s) to ${action.name} in ${Math.round(r.listMs + r.applyMs)} ms`,
     )
+    // kernel elements of bans lifted or expired early while the watcher was down: only a
+    // persistent store (shared with the gateway by default) knows which elements are stale
+    if (config.action.type === 'nftables' && config.state.adapter === 'sqlite') {
+      const allow = compileAllowList(config.detector.allow)
+      const kernel = new KernelBans({
+        store,
+        table: config.action.table,
+        set4: config.action.set4,
+        set6: config.action.set6,
+        logger,
+        exempt: (ip) => allow.has(ip),
+      })
+      await kernel.start()
+      await kernel.stop()
+    }
   }
   const unmirror = action !== null ? mirrorUnbans(store, action) : () => {}
 

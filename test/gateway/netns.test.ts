@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
-import { KernelBans, parseSetElements } from '../../src/proxy/kernel-bans.js'
+import { KernelBans, parseSetElements } from '../../src/firewall/kernel-bans.js'
 import { createMemoryStore } from '../../src/state/memory.js'
 import { answer, have, startGateway, type TestGateway, UdpPeer } from './helpers.js'
 

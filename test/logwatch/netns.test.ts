@@ -267,4 +267,17 @@ describe('sipwarden watch in a network namespace', { skip }, () => {
     )
     await stop()
   })
+
+  it('a ban lifted while the watcher was down loses its kernel element at the next start', async () => {
+    assert.match(nftList('swcli', 'banned_v4'), /198\.51\.100\.99 timeout/, 'left in the kernel while down')
+    const other = createStore({ adapter: 'sqlite', path: join(data, 'sipwarden.db'), sweepIntervalMs: 0 })
+    assert.ok(other.unban('198.51.100.99') !== undefined)
+    other.close()
+    // the store (shared with the gateway) is the authority: no active ban, no element
+    await start()
+    assert.doesNotMatch(nftList('swcli', 'banned_v4'), /198\.51\.100\.99/, 'the stale element is gone')
+    assert.match(nftList('swcli', 'banned_v6'), /2001:db8::99 timeout/, 'an active ban stays')
+    assert.match(stderr, /1 stale element\(s\) removed/)
+    await stop()
+  })
 })
