@@ -18,6 +18,8 @@ export interface RequestInfo {
   readonly hadCredentials: boolean
   /** the request was out of dialog (no To tag) */
   readonly outOfDialog: boolean
+  /** Request-URI user (the dialled number of an INVITE), when known */
+  readonly destination?: string | null
 }
 
 export class SipContext {

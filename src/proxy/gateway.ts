@@ -42,6 +42,7 @@ import { tlsClientOptions, tlsServerOptions } from '../transport/tls.js'
 import { fmt, UdpListener } from '../transport/udp.js'
 import { UpstreamConnection } from '../transport/upstream.js'
 import { Dialog, type DialogSide, DialogTable } from './dialog.js'
+import type { FraudHooks } from './fraud-hooks.js'
 import { buildResponse, buildResponseFromRaw } from './response.js'
 import { COMPLETED, LocalRequest, PROCEEDING, TRYING, Transaction } from './transaction.js'
 import { TimerWheel } from './wheel.js'
@@ -54,6 +55,9 @@ export interface GatewayOptions {
   /** stages instead of the policy's (tests) */
   readonly stages?: (deps: StageDeps) => Stage[]
   readonly now?: () => number
+  /** the toll-fraud engine's wiring (src/proxy/fraud-hooks.ts): the toll-fraud stage, dialog
+   * answer/end, calls ended live, CDRs; absent: no toll-fraud stage */
+  readonly fraud?: FraudHooks
 }
 
 export interface GatewayStats {
@@ -98,6 +102,8 @@ export class Gateway {
   readonly #local = new Map<string, LocalRequest>()
   /** the calls relayed now (docs/gateway.md "Dialogs") */
   readonly dialogs: DialogTable
+  /** the toll-fraud wiring (null: none) */
+  readonly fraud: FraudHooks | null
   /** the connection to a tcp/tls upstream (null: udp) */
   #upstreamConn: UpstreamConnection | null = null
   readonly #contacts = new Map<string, Contact>()
@@ -140,6 +146,7 @@ export class Gateway {
     this.#log = opts.logger
     this.#now = opts.now ?? Date.now
     this.#stagesFor = opts.stages ?? buildStages
+    this.fraud = opts.fraud ?? null
     const p = opts.policy
     this.#trusted = createCidrMatcher(p.adminNetworks)
     this.#maxTx = p.gateway.proxy.maxTransactions
@@ -193,6 +200,7 @@ export class Gateway {
       knownSources: this.knownSources,
       isTrusted: (a) => this.isTrusted(a),
       publish: (e) => this.#publish(e),
+      ...(this.fraud !== null ? { fraud: this.fraud } : {}),
     }
     const plan = compilePlan(this.#stagesFor(deps)) // throws before anything is swapped
     this.#trusted = trusted
@@ -281,14 +289,17 @@ export class Gateway {
       knownSources: this.knownSources,
       isTrusted: (a) => this.isTrusted(a),
       publish: (e) => this.#publish(e),
+      ...(this.fraud !== null ? { fraud: this.fraud } : {}),
     }
     this.#plan = compilePlan(this.#stagesFor(deps))
     setStageErrorHandler((stage, error) => this.#log.error({ stage: stage.name, err: error }, 'stage failed'))
     this.#wheel.start()
+    this.fraud?.attach({ dialogs: this.dialogs, publish: (e) => this.#publish(e) })
     this.#started = true
   }
 
   async stop(): Promise<void> {
+    this.fraud?.detach() // calls still up are booked as ended (CDR, spend)
     this.#wheel.stop()
     const up = this.#upstreamConn !== null ? [this.#upstreamConn] : []
     await Promise.all([...this.#listeners, ...this.#tcp, ...up].map((l) => l.close()))
@@ -608,6 +619,7 @@ export class Gateway {
       account: (method === 'REGISTER' ? m.to()?.uri?.user : m.from()?.uri?.user) ?? null,
       hadCredentials: m.hasHeader('Authorization') || m.hasHeader('Proxy-Authorization'),
       outOfDialog: m.to()?.tag == null,
+      destination: method === 'INVITE' ? (m.uri()?.user ?? null) : null,
     }
     const tx = new Transaction({
       serverKey: key,

@@ -4,6 +4,7 @@
 // Scanners are dropped silently and banned.
 import type { SipContext } from '../context.js'
 import type { StageDeps } from '../deps.js'
+import { policySources } from '../known-sources.js'
 import { ban, CONTINUE, type Outcome, type Stage } from '../stage.js'
 
 /** SIPVicious From tag: hex of `<ascii>\x01<digits>` (svhelper.createTag). */
@@ -151,8 +152,13 @@ export function createScannerStage(deps: StageDeps, opts: ScannerOptions = {}): 
   const banUa = ban('scanner.user-agent', s.banTtlMs, esc)
   const banFp = ban('scanner.fingerprint', s.banTtlMs, esc)
   const banEnum = ban('scanner.enumeration', s.banTtlMs, esc)
+  const banDialplan = ban('scanner.dialplan', s.banTtlMs, esc)
   const en = s.enumeration
   const tracker = new EnumerationTracker(en.windowMs, opts.challengeGraceMs ?? 4000)
+  // dial-plan scanning: distinct refused INVITE destinations per source (trunks exempt: an
+  // unassigned DID is the carrier's mistake, not a scan)
+  const destinations = new EnumerationTracker(en.windowMs, 0)
+  const sources = policySources(deps.policy)
 
   function account(ctx: SipContext, method: string): string | null {
     const m = ctx.message!
@@ -184,9 +190,18 @@ export function createScannerStage(deps: StageDeps, opts: ScannerOptions = {}): 
   function onReply(ctx: SipContext): Outcome {
     const r = ctx.request
     const m = ctx.message!
-    if (r === null || !r.outOfDialog || !OUT_OF_DIALOG_PROBES.has(r.method) || r.account === null)
-      return CONTINUE
+    if (r === null || !r.outOfDialog || !OUT_OF_DIALOG_PROBES.has(r.method)) return CONTINUE
     const st = m.status!
+    if (r.method === 'INVITE' && (st === 404 || st === 484 || st === 604) && r.destination != null) {
+      if (sources.trunkOf(r.address) === null) {
+        destinations.failed(r.address, r.destination, ctx.now)
+        if (destinations.count(r.address, ctx.now) >= en.maxUnknownDestinations) {
+          destinations.forget(r.address)
+          return banDialplan
+        }
+      }
+    }
+    if (r.account === null) return CONTINUE
     if (st < 200) return CONTINUE
     if (st < 300) tracker.succeeded(r.address, r.account)
     else if (st === 401 || st === 407) {
