@@ -163,9 +163,6 @@ export class CdrReplay {
     const cdr = ev.cdr
     const account = cdr.account!
     const tenant = cdr.tenant ?? this.#tenantOf.get(account) ?? null
-    const number = this.#o.classifier.classify(cdr.dialled, tenant)
-    this.stats.calls++
-    this.stats.byClass[number.cls] = (this.stats.byClass[number.cls] ?? 0) + 1
     let id = cdr.id
     if (this.#active.has(id)) id = `${id}#${ev.seq}`
     const call: CallAttempt = {
@@ -180,11 +177,19 @@ export class CdrReplay {
     const engine = this.#o.engine
     let findings: readonly FraudFinding[]
     let allowed = true
+    let number: NumberInfo
     if (engine) {
+      // the engine classifies the number itself: its answer is used, not a second lookup
       const d = engine.checkNewCall(call)
       findings = d.findings
       allowed = d.allow
-    } else findings = this.#o.patterns?.check(call, number) ?? []
+      number = d.number
+    } else {
+      number = this.#o.classifier.classify(cdr.dialled, tenant)
+      findings = this.#o.patterns?.check(call, number) ?? []
+    }
+    this.stats.calls++
+    this.stats.byClass[number.cls] = (this.stats.byClass[number.cls] ?? 0) + 1
     const active: Active = { tenant, number, allowed }
     for (const f of findings) this.#report(f, cdr.start, id, cdr, active)
     this.#active.set(id, { cdr, call: active })
@@ -199,9 +204,9 @@ export class CdrReplay {
     const patterns = this.#o.patterns
     if (!patterns) return
     const call = ev.call!
-    const cdr = ev.cdr.tenant === call.tenant ? ev.cdr : { ...ev.cdr, tenant: call.tenant }
-    for (const f of patterns.checkCompleted(cdr)) this.#report(f, ev.time, ev.id, cdr, call)
-    if (call.allowed) patterns.learn(cdr, call.number)
+    const cdr = ev.cdr
+    for (const f of patterns.checkCompleted(cdr, call.tenant)) this.#report(f, ev.time, ev.id, cdr, call)
+    if (call.allowed) patterns.learn(cdr, call.number, call.tenant)
     else this.stats.notLearned++
   }
 

@@ -83,6 +83,7 @@ export function* syntheticCdrs(opts: SyntheticOptions = {}): Generator<Cdr> {
   let seq = 0
   const day: Cdr[] = []
   const hours = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+  const contacts: string[][] = []
   for (let d = 0; d < days; d++) {
     day.length = 0
     const weekday = d % 7 < 5
@@ -103,10 +104,11 @@ export function* syntheticCdrs(opts: SyntheticOptions = {}): Generator<Cdr> {
         const roll = r()
         let dialled: string
         if (habit !== null && (c === 0 || roll < 0.1)) dialled = habit[0] + digits(r, habit[1])
-        else if (roll < 0.55) dialled = '030' + digits(r, 8)
-        else if (roll < 0.78) dialled = '0151' + digits(r, 8)
-        else if (roll < 0.95) dialled = String(100 + Math.floor(r() * 900))
-        else dialled = '0800' + digits(r, 7)
+        else if (r() < REPEAT) {
+          // people mostly call the numbers they called before: a contact of the account
+          const list = (contacts[a] ??= Array.from({ length: CONTACTS }, () => ordinaryNumber(r, r())))
+          dialled = list[Math.floor(r() * CONTACTS)]!
+        } else dialled = ordinaryNumber(r, roll)
         day.push(call(r, `syn-${++seq}`, account, tenant, dialled, start, 3600))
       }
     }
@@ -139,6 +141,19 @@ export function* syntheticCdrs(opts: SyntheticOptions = {}): Generator<Cdr> {
     day.sort((x, y) => x.start - y.start)
     yield* day
   }
+}
+
+/** share of ordinary calls to one of the account's contacts */
+const REPEAT = 0.8
+/** contacts per account */
+const CONTACTS = 40
+
+/** a national fixed or mobile number, an extension or a toll-free number (German numbering) */
+function ordinaryNumber(r: () => number, roll: number): string {
+  if (roll < 0.55) return '030' + digits(r, 8)
+  if (roll < 0.78) return '0151' + digits(r, 8)
+  if (roll < 0.95) return String(100 + Math.floor(r() * 900))
+  return '0800' + digits(r, 7)
 }
 
 function call(

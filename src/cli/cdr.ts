@@ -4,7 +4,16 @@
 // - import: writes a CDR file into the CDR store (<site.dataDir>/cdr.db).
 // - export: writes stored CDRs as sipwarden CSV.
 // - purge: deletes stored CDRs older than fraud.cdr.retentionMs.
-import { createWriteStream, openSync, readSync, closeSync } from 'node:fs'
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { Policy } from '../config/schema.js'
@@ -29,6 +38,7 @@ interface AnalyzeFlags extends CommonFlags {
   learnDays?: string
   learning: boolean
   progress: boolean
+  baseline?: string
 }
 
 interface StoreFlags extends CommonFlags {
@@ -155,7 +165,15 @@ async function analyze(file: string, flags: AnalyzeFlags): Promise<void> {
     flags.policy !== undefined ? { baseDir: dirname(resolve(flags.policy)) } : {},
   )
   const learning = flags.learning && policy.fraud.learning.enabled
-  const patterns = learning ? new LearnedPatterns({ ...patternOptions(policy), minHistoryMs }) : null
+  const popts = { ...patternOptions(policy), minHistoryMs }
+  let patterns = learning ? new LearnedPatterns(popts) : null
+  if (patterns !== null && flags.baseline !== undefined && existsSync(flags.baseline)) {
+    try {
+      patterns = LearnedPatterns.fromJSON(JSON.parse(readFileSync(flags.baseline, 'utf8')), popts)
+    } catch (err) {
+      usage(`cannot read the baseline ${flags.baseline}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
   let clock = 0
   const engine = new FraudEngine({ policy, classifier, patterns, now: () => clock })
   const json = flags.json === true
@@ -207,6 +225,12 @@ async function analyze(file: string, flags: AnalyzeFlags): Promise<void> {
   }
   flush()
   if (tty) process.stderr.write('\r\x1b[K')
+  if (patterns !== null && flags.baseline !== undefined) {
+    // written whole, then renamed: a crash never leaves half a baseline
+    const tmp = `${flags.baseline}.tmp`
+    writeFileSync(tmp, JSON.stringify(patterns), { mode: 0o600 })
+    renameSync(tmp, flags.baseline)
+  }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9
   const cpu = process.cpuUsage(cpu0)
   const cpuSecs = (cpu.user + cpu.system) / 1e6
@@ -357,6 +381,10 @@ export function register(program: Command): void {
       'history needed before learned patterns alert (default fraud.learning.minHistoryMs)',
     )
     .option('--no-learning', 'no learned patterns, only the rules')
+    .option(
+      '--baseline <file>',
+      'learned patterns: start from this JSON file when it exists, and write it back after the run',
+    )
     .option('--json', 'one JSON object per finding; the summary as JSON on stderr')
     .option('--no-progress', 'no progress line on stderr')
     .addHelpText(

@@ -136,10 +136,11 @@ export class LearnedPatterns implements PatternChecker {
     return this.#accounts.size
   }
 
-  /** Learns from a finished call (any disposition: an attempt is a habit too). */
-  learn(cdr: Cdr, number: NumberInfo): void {
+  /** Learns from a finished call (any disposition: an attempt is a habit too). `tenant`
+   * overrides the CDR's (an imported CDR gets its tenant from the policy). */
+  learn(cdr: Cdr, number: NumberInfo, tenant: string | null = cdr.tenant): void {
     if (cdr.account === null || !this.#opts.enabled) return
-    const p = this.#get(cdr.account, cdr.tenant, true)
+    const p = this.#get(cdr.account, tenant, true)
     if (p === null) return
     if (cdr.start < p.first) p.first = cdr.start
     if (cdr.start > p.last) p.last = cdr.start
@@ -229,9 +230,9 @@ export class LearnedPatterns implements PatternChecker {
   }
 
   /** Checks a finished call (talk time); call before learn(). */
-  checkCompleted(cdr: Cdr): readonly FraudFinding[] {
+  checkCompleted(cdr: Cdr, tenant: string | null = cdr.tenant): readonly FraudFinding[] {
     if (cdr.account === null || !this.#opts.enabled || cdr.billableMs <= 0) return NONE
-    const p = this.#accounts.get(key(cdr.account, cdr.tenant))
+    const p = this.#accounts.get(key(cdr.account, tenant))
     if (p === undefined || p.answered < MIN_ANSWERED || cdr.start - p.first < this.#opts.minHistoryMs)
       return NONE
     const usual = 2 ** (p99Bin(p) + 1) - 1

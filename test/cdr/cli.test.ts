@@ -136,6 +136,49 @@ describe('sipwarden cdr analyze', () => {
   })
 })
 
+describe('sipwarden cdr analyze --baseline', () => {
+  it('learned patterns carry over from one run to the next', () => {
+    const rows = [...syntheticCdrs(OPTS)].sort((a, b) => a.end - b.end)
+    const split = Date.UTC(2026, 2, 16) // two weeks in
+    const first = join(tmp, 'weeks-1-2.csv')
+    const second = join(tmp, 'week-3.csv')
+    const write = (file: string, part: typeof rows) =>
+      writeFileSync(file, part.map((c) => cdrToAsteriskCsv(c, 'Europe/Berlin')).join('\n') + '\n')
+    write(
+      first,
+      rows.filter((c) => c.start < split),
+    )
+    write(
+      second,
+      rows.filter((c) => c.start >= split),
+    )
+    const baseline = join(tmp, 'baseline.json')
+    const common = ['--policy', policy, '--learn-days', '14', '--json', '--no-progress']
+    const learned = (r: ReturnType<typeof run>) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as Finding)
+        .filter((f) => f.rule === 'learned')
+    // the third week alone has too little history: no learned finding
+    assert.equal(learned(run(['cdr', 'analyze', second, ...common])).length, 0)
+    const r1 = run(['cdr', 'analyze', first, ...common, '--baseline', baseline])
+    assert.equal(r1.status, 0, r1.stderr)
+    const saved = JSON.parse(readFileSync(baseline, 'utf8')) as { version: number; accounts: unknown[] }
+    assert.equal(saved.version, 1)
+    assert.equal(saved.accounts.length, 20)
+    const r2 = run(['cdr', 'analyze', second, ...common, '--baseline', baseline])
+    const codes = new Set(learned(r2).map((f) => f.code))
+    assert.ok(codes.has('fraud.learned.new-country'), r2.stderr)
+    assert.ok(codes.has('fraud.learned.off-hours'))
+    writeFileSync(baseline, '{"version":9}')
+    const bad = run(['cdr', 'analyze', second, ...common, '--baseline', baseline])
+    assert.equal(bad.status, 2)
+    assert.match(bad.stderr, /cannot read the baseline .*not a learned-patterns snapshot/)
+  })
+})
+
 describe('sipwarden cdr import / export / purge', () => {
   it('imports fixtures into the store and exports them as sipwarden CSV, filtered', () => {
     const db = join(tmp, 'store', 'cdr.db')
