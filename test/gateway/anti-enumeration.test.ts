@@ -3,45 +3,28 @@
 // through the gateway; with UDP peers, the answers for a missing account are compared with the
 // answers for an existing one, header by header. Every peer is killed in after().
 import assert from 'node:assert/strict'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { shapedLike } from '../../src/pipeline/stages/anti-enumeration.js'
-import { answer, freePort, have, Peers, request, startGateway, type TestGateway, UdpPeer } from './helpers.js'
+import {
+  answer,
+  have,
+  Peers,
+  request,
+  startGateway,
+  startKamailio,
+  type TestGateway,
+  UdpPeer,
+} from './helpers.js'
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/gateway')
 const KAMAILIO_HOST = '127.0.0.2'
 
-async function startLeakyKamailio(peers: Peers, dir: string): Promise<number> {
-  const port = await freePort(KAMAILIO_HOST)
-  cpSync(join(FIXTURES, 'db'), join(dir, 'db'), { recursive: true })
-  const cfg = readFileSync(join(FIXTURES, 'kamailio-leaky.cfg'), 'utf8')
-    .replace('listen=udp:127.0.0.1:KAM_PORT', `listen=udp:${KAMAILIO_HOST}:${port}`)
-    .replace('text://DB_DIR', `text://${join(dir, 'db')}`)
-  writeFileSync(join(dir, 'kamailio.cfg'), cfg)
-  const k = peers.start('kamailio', [
-    '-f',
-    join(dir, 'kamailio.cfg'),
-    '-DD',
-    '-E',
-    '-m',
-    '64',
-    '-Y',
-    join(dir, 'run'),
-  ])
-  const probe = await new UdpPeer('127.0.0.1').bind()
-  try {
-    for (let i = 0; i < 50; i++) {
-      probe.send(request('OPTIONS', { port: probe.port, callId: `ready${i}@t` }), port, KAMAILIO_HOST)
-      if (await probe.waitFor((t) => t.startsWith('SIP/2.0 200'), 200)) return port
-      if (k.exitCode !== null) break
-    }
-  } finally {
-    await probe.close()
-  }
-  throw new Error(`kamailio did not start:\n${k.output().slice(0, 3000)}`)
+function startLeakyKamailio(peers: Peers, dir: string): Promise<number> {
+  return startKamailio(peers, dir, KAMAILIO_HOST, 'kamailio-leaky.cfg')
 }
 
 /** Extensions svwar reports (rows of its result table). */

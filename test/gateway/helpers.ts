@@ -356,10 +356,16 @@ export const GATEWAY_FIXTURES = resolve(
  * in db/), on `host` and a free port, with its database copied into `dir`. Resolves with the
  * port once it answers OPTIONS.
  */
-export async function startKamailio(peers: Peers, dir: string, host = '127.0.0.2'): Promise<number> {
+export async function startKamailio(
+  peers: Peers,
+  dir: string,
+  host = '127.0.0.2',
+  /** a configuration of test/fixtures/gateway (the leaky one: kamailio-leaky.cfg) */
+  config = 'kamailio.cfg',
+): Promise<number> {
   const port = await freePort(host)
   cpSync(join(GATEWAY_FIXTURES, 'db'), join(dir, 'db'), { recursive: true })
-  const cfg = readFileSync(join(GATEWAY_FIXTURES, 'kamailio.cfg'), 'utf8')
+  const cfg = readFileSync(join(GATEWAY_FIXTURES, config), 'utf8')
     .replace('listen=udp:127.0.0.1:KAM_PORT', `listen=udp:${host}:${port}`)
     .replace('text://DB_DIR', `text://${join(dir, 'db')}`)
   writeFileSync(join(dir, 'kamailio.cfg'), cfg)

@@ -2,46 +2,15 @@
 // flows, SIPVicious as the attacker. Every peer is killed in after(), even on failure. Skipped
 // only when a peer binary is missing (CI installs them with scripts/install-deps.sh).
 import assert from 'node:assert/strict'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { freePort, have, Peers, request, sleep, startGateway, type TestGateway, UdpPeer } from './helpers.js'
+import { freePort, have, Peers, sleep, startGateway, startKamailio, type TestGateway } from './helpers.js'
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/gateway')
 const KAMAILIO_HOST = '127.0.0.2'
-
-async function startKamailio(peers: Peers, dir: string): Promise<number> {
-  const port = await freePort(KAMAILIO_HOST)
-  cpSync(join(FIXTURES, 'db'), join(dir, 'db'), { recursive: true })
-  const cfg = readFileSync(join(FIXTURES, 'kamailio.cfg'), 'utf8')
-    .replace('listen=udp:127.0.0.1:KAM_PORT', `listen=udp:${KAMAILIO_HOST}:${port}`)
-    .replace('text://DB_DIR', `text://${join(dir, 'db')}`)
-  writeFileSync(join(dir, 'kamailio.cfg'), cfg)
-  const k = peers.start('kamailio', [
-    '-f',
-    join(dir, 'kamailio.cfg'),
-    '-DD',
-    '-E',
-    '-m',
-    '256',
-    '-Y',
-    join(dir, 'run'),
-  ])
-  // ready when it answers OPTIONS
-  const probe = await new UdpPeer('127.0.0.1').bind()
-  try {
-    for (let i = 0; i < 50; i++) {
-      probe.send(request('OPTIONS', { port: probe.port, callId: `ready${i}@t` }), port, KAMAILIO_HOST)
-      if (await probe.waitFor((t) => t.startsWith('SIP/2.0 200'), 200)) return port
-      if (k.exitCode !== null) break
-    }
-  } finally {
-    await probe.close()
-  }
-  throw new Error(`kamailio did not start:\n${k.output().slice(0, 3000)}`)
-}
 
 function sippRegister(
   peers: Peers,
