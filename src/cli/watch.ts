@@ -38,6 +38,9 @@ interface WatchFlags {
   progress: boolean
   pollMs?: string
   rescanMs?: string
+  ami?: string
+  amiUser?: string
+  amiTls?: boolean
 }
 
 function usage(message: string): never {
@@ -114,7 +117,9 @@ async function replay(flags: WatchFlags, policy: Policy | null, file: string): P
 async function live(flags: WatchFlags, policy: Policy | null): Promise<void> {
   const config = resolveWatchConfig(policy, flags)
   if (config.sources.length === 0)
-    usage('nothing to watch: give --source PATH / --journal UNIT, or a policy with logwatch.sources')
+    usage(
+      'nothing to watch: give --source PATH / --journal UNIT / --ami HOST:PORT, or a policy with logwatch.sources',
+    )
   const { runLive } = await import('../logwatch/live.js')
   await runLive(config, {
     json: flags.json === true,
@@ -145,6 +150,12 @@ export function register(program: Command): void {
       collect,
     )
     .option('--journal <unit>', 'follow a systemd unit through journalctl')
+    .option(
+      '--ami <host:port>',
+      "follow Asterisk's security events over AMI (port 5038 by default); secret from $SIPWARDEN_AMI_SECRET",
+    )
+    .option('--ami-user <name>', 'with --ami: manager.conf user with read = security')
+    .option('--ami-tls', 'with --ami: connect with TLS (certificate verified)')
     .option('--format <name>', `log format: ${FORMAT_NAMES.join('|')} (overrides the policy sources' format)`)
     .option('--json', 'print ban decisions as JSON lines (and the replay summary as JSON on stderr)')
     .option('--allow <cidr>', 'never ban this network (repeatable; added to the policy allow-list)', collect)
@@ -195,9 +206,10 @@ export function register(program: Command): void {
         'ban bans.defaultTtlMs (1 h), times bans.escalation.factor (2) per repeat, up to bans.maxTtlMs (7 days).',
     )
     .action(async (flags: WatchFlags) => {
-      const following = (flags.source?.length ?? 0) > 0 || flags.journal !== undefined
+      const following =
+        (flags.source?.length ?? 0) > 0 || flags.journal !== undefined || flags.ami !== undefined
       if (flags.replay !== undefined && following)
-        usage('--replay cannot be combined with --source/--journal')
+        usage('--replay cannot be combined with --source/--journal/--ami')
       // the same loader and validation as `sipwarden check`; the YAML parser only when needed
       const policy =
         flags.policy !== undefined ? (await import('../config/load.js')).loadPolicy(flags.policy) : null

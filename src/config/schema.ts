@@ -134,6 +134,7 @@ export const SECRET_PATHS = Object.freeze([
   'alerting.webhooks[].url',
   'alerting.webhooks[].headers',
   'logwatch.action.token',
+  'logwatch.sources[].ami.secret',
 ] as const)
 
 const SECOND = 1000
@@ -1587,6 +1588,26 @@ const EventsSchema = z
 // ---------------------------------------------------------------------------------------
 // Log watcher
 
+/** Manager-protocol text: one line, so a value cannot smuggle in another header. */
+const amiText = () =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .refine((v) => !/[\r\n]/.test(v), 'must not contain a line break')
+
+const AmiSourceSchema = z
+  .strictObject({
+    host: hostName().describe('Asterisk host (IP address or host name).'),
+    port: port().prefault(5038).describe('AMI port (5038; TLS usually 5039).'),
+    username: amiText().describe('manager.conf user with `read = security`.'),
+    secret: amiText().describe(`Its secret (secret: write ${envRef('AMI_SECRET')}).`),
+    tls: z
+      .boolean()
+      .prefault(false)
+      .describe('Connect with TLS (manager.conf tlsenable), certificate verified.'),
+  })
+  .describe('An Asterisk Manager Interface connection.')
+
 const LogSourceSchema = z
   .strictObject({
     name: ident().optional(),
@@ -1596,13 +1617,22 @@ const LogSourceSchema = z
       .regex(/^[A-Za-z0-9@._:-]+$/, 'not a systemd unit name')
       .optional()
       .describe('systemd unit to follow through journald instead of a file.'),
-    format: z.enum(LOG_FORMATS).describe('Log format.'),
+    ami: AmiSourceSchema.optional().describe(
+      "Asterisk Manager Interface: follow its security events live instead of a log (manager.conf user with 'read = security').",
+    ),
+    format: z
+      .enum(LOG_FORMATS)
+      .optional()
+      .describe('Log format; required with path and journald, ignored with ami.'),
   })
   .superRefine((s, ctx) => {
-    if ((s.path === undefined) === (s.journald === undefined))
-      ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of path and journald' })
+    const set = [s.path, s.journald, s.ami].filter((v) => v !== undefined).length
+    if (set !== 1)
+      ctx.addIssue({ code: 'custom', path: [], message: 'set exactly one of path, journald and ami' })
+    else if (s.ami === undefined && s.format === undefined)
+      ctx.addIssue({ code: 'custom', path: ['format'], message: 'a path or journald source needs a format' })
   })
-  .describe('A PBX log to watch.')
+  .describe('A PBX log (or AMI connection) to watch.')
 
 function watchRule(maxEvents: number, windowMs: number, text: string) {
   return z

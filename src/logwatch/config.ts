@@ -35,6 +35,19 @@ export interface WatchConfigFlags {
   readonly state?: string | undefined
   readonly dataDir?: string | undefined
   readonly stateFile?: string | undefined
+  /** --ami HOST[:PORT], --ami-user NAME, --ami-tls; the secret from $SIPWARDEN_AMI_SECRET */
+  readonly ami?: string | undefined
+  readonly amiUser?: string | undefined
+  readonly amiTls?: boolean | undefined
+}
+
+/** An Asterisk Manager Interface connection (its security events). */
+export interface AmiConfig {
+  readonly host: string
+  readonly port: number
+  readonly username: string
+  readonly secret: string
+  readonly tls: boolean
 }
 
 export interface WatchSource {
@@ -42,6 +55,8 @@ export interface WatchSource {
   readonly path?: string
   /** a systemd unit */
   readonly journald?: string
+  /** an AMI connection (format is then `asterisk-security`, the events' family) */
+  readonly ami?: AmiConfig
   readonly format: FormatName
 }
 
@@ -60,7 +75,10 @@ export interface WatchConfig {
   readonly detector: DetectorOptions
   readonly sources: readonly WatchSource[]
   readonly action: ActionConfig
-  readonly state: { readonly adapter: 'memory' } | { readonly adapter: 'sqlite'; readonly path: string }
+  readonly state:
+    | { readonly adapter: 'memory' }
+    | { readonly adapter: 'sqlite'; readonly path: string }
+    | { readonly adapter: 'redis'; readonly url: string; readonly keyPrefix: string }
   readonly events: {
     readonly logLevel: Policy['events']['logLevel']
     readonly jsonl: { readonly enabled: boolean; readonly path: string }
@@ -84,6 +102,9 @@ export type WatchPolicySections = Pick<
 export const POSITIONS_FILE = 'logwatch-positions.json'
 /** Environment variable with the gateway API token when the policy gives none. */
 export const GATEWAY_TOKEN_ENV = 'SIPWARDEN_GATEWAY_TOKEN'
+/** Environment variable with the AMI secret for --ami (never a flag: argv is visible to all). */
+export const AMI_SECRET_ENV = 'SIPWARDEN_AMI_SECRET'
+export const AMI_DEFAULT_PORT = 5038
 
 const ACTION_TYPES = ['nftables', 'ipset', 'gateway', 'command', 'none'] as const
 
@@ -109,6 +130,24 @@ function formatFlag(f: string | undefined): FormatName | undefined {
   if (f === undefined) return undefined
   if (!isFormatName(f)) usage(`unknown --format '${f}' (${FORMAT_NAMES.join('|')})`)
   return f
+}
+
+/** `--ami HOST[:PORT]` (IPv6 in brackets) with --ami-user and the secret from the environment. */
+function amiFlag(flags: WatchConfigFlags, env: NodeJS.ProcessEnv): AmiConfig {
+  const spec = flags.ami!
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+))(?::(\d{1,5}))?$/.exec(spec)
+  const port = m?.[3] !== undefined ? Number(m[3]) : AMI_DEFAULT_PORT
+  if (m === null || port < 1 || port > 65535)
+    usage(`--ami must be HOST or HOST:PORT, e.g. 127.0.0.1:5038 (got '${spec}')`)
+  const username = flags.amiUser
+  if (username === undefined || username === '')
+    usage('--ami needs --ami-user NAME (a manager.conf user with read = security)')
+  const secret = env[AMI_SECRET_ENV]
+  if (secret === undefined || secret === '')
+    usage(`--ami needs the AMI secret in $${AMI_SECRET_ENV} (it is never taken from the command line)`)
+  if (/[\r\n]/.test(username) || /[\r\n]/.test(secret))
+    usage('--ami-user and the AMI secret must be one line each')
+  return { host: m[1] ?? m[2]!, port, username, secret, tls: flags.amiTls === true }
 }
 
 function argvFlag(json: string, flag: string): string[] {
@@ -188,16 +227,25 @@ export function resolveWatchConfig(
   // sources
   const format = formatFlag(flags.format)
   let sources: WatchSource[]
-  if ((flags.source?.length ?? 0) > 0 || flags.journal !== undefined) {
-    if (format === undefined)
+  if (flags.ami === undefined && (flags.amiUser !== undefined || flags.amiTls === true))
+    usage('--ami-user and --ami-tls go with --ami HOST[:PORT]')
+  if ((flags.source?.length ?? 0) > 0 || flags.journal !== undefined || flags.ami !== undefined) {
+    const logs = (flags.source?.length ?? 0) > 0 || flags.journal !== undefined
+    if (format === undefined && logs)
       usage(`--format is required with --source/--journal (${FORMAT_NAMES.join('|')})`)
+    const f = format ?? 'asterisk-security'
     sources = [
-      ...(flags.source ?? []).map((path) => ({ path, format })),
-      ...(flags.journal !== undefined ? [{ journald: flags.journal, format }] : []),
+      ...(flags.source ?? []).map((path) => ({ path, format: f })),
+      ...(flags.journal !== undefined ? [{ journald: flags.journal, format: f }] : []),
+      ...(flags.ami !== undefined
+        ? [{ ami: amiFlag(flags, env), format: 'asterisk-security' as const }]
+        : []),
     ]
   } else {
-    sources = p.logwatch.sources.map((s) => {
-      const f = format ?? s.format
+    sources = p.logwatch.sources.map((s): WatchSource => {
+      // AMI sources carry security events: their format is ignored
+      if (s.ami !== undefined) return { ami: { ...s.ami }, format: 'asterisk-security' }
+      const f = format ?? s.format!
       return s.path !== undefined ? { path: s.path, format: f } : { journald: s.journald!, format: f }
     })
   }
@@ -210,21 +258,22 @@ export function resolveWatchConfig(
   const derived = (path: string | undefined, file: string) =>
     path === undefined || path === join(policyDir, file) ? join(dataDir, file) : path
   const adapter = flags.state ?? p.state.adapter
-  if (adapter !== 'sqlite' && adapter !== 'memory') {
-    if (adapter === 'redis')
-      usage('the log watcher does not support the redis state adapter yet: use sqlite or memory')
-    usage(`unknown --state '${adapter}' (memory|sqlite)`)
-  }
+  if (adapter !== 'sqlite' && adapter !== 'memory' && adapter !== 'redis')
+    usage(`unknown --state '${adapter}' (memory|sqlite|redis)`)
+  if (adapter === 'redis' && p.state.url === undefined)
+    usage('--state redis needs the redis URL in the policy (state.url)')
   const state =
     adapter === 'memory'
       ? ({ adapter: 'memory' } as const)
-      : ({ adapter: 'sqlite', path: derived(p.state.path, DEFAULT_STATE_FILE) } as const)
+      : adapter === 'redis'
+        ? ({ adapter: 'redis', url: p.state.url!, keyPrefix: p.state.keyPrefix } as const)
+        : ({ adapter: 'sqlite', path: derived(p.state.path, DEFAULT_STATE_FILE) } as const)
   const events = {
     logLevel: p.events.logLevel,
     jsonl: { enabled: p.events.jsonl.enabled, path: derived(p.events.jsonl.path, DEFAULT_EVENTS_FILE) },
     retentionMs: p.state.eventRetentionMs,
   }
-  const positionsPath = flags.stateFile ?? (adapter === 'sqlite' ? join(dataDir, POSITIONS_FILE) : null)
+  const positionsPath = flags.stateFile ?? (adapter !== 'memory' ? join(dataDir, POSITIONS_FILE) : null)
 
   return {
     detector,
@@ -242,7 +291,13 @@ export function resolveWatchConfig(
 export function replayFormat(policy: WatchPolicySections | null, format: string | undefined): FormatName {
   const f = formatFlag(format)
   if (f !== undefined) return f
-  const formats = [...new Set(policy?.logwatch.sources.map((s) => s.format) ?? [])]
+  const formats = [
+    ...new Set(
+      policy?.logwatch.sources.flatMap((s) =>
+        s.format !== undefined && s.ami === undefined ? [s.format] : [],
+      ) ?? [],
+    ),
+  ]
   if (formats.length === 1) return formats[0]!
   usage(
     formats.length === 0

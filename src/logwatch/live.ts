@@ -18,20 +18,21 @@ import { createJsonlSink } from '../events/sinks/jsonl.js'
 import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
 import { KernelBans } from '../firewall/kernel-bans.js'
-import { createStore, type SyncStore } from '../state/store.js'
+import { createStore, openStore as openAnyStore, type Store, type SyncStore } from '../state/store.js'
 import { CommandSink } from './actions/command.js'
 import { ConntrackSink } from './actions/conntrack.js'
 import { GatewaySink } from './actions/gateway.js'
 import { IpsetSink } from './actions/ipset.js'
 import { NftablesSink } from './actions/nftables.js'
 import { compileAllowList } from './allow-list.js'
-import { mirrorUnbans, restoreBans, StoreBans } from './bans.js'
+import { mirrorUnbans, restoreBans, StoreBans, WATCH_SOURCE } from './bans.js'
 import type { ActionConfig, WatchConfig } from './config.js'
 import { EventsBanSink } from './events.js'
 import { createParser } from './formats/index.js'
 import { LineSplitter } from './line-splitter.js'
 import { PrintSink } from './print.js'
 import { Detector } from './rules.js'
+import { AmiEventFeed, AmiSource } from './sources/ami.js'
 import { FileFollower } from './sources/follow.js'
 import { GlobFollower } from './sources/glob.js'
 import { PositionStore } from './sources/positions.js'
@@ -69,18 +70,78 @@ export function createAction(a: ActionConfig, onError: (m: string) => void): Ban
   }
 }
 
-/** The store the configuration names, with the policy's ban bounds as its limits. */
-export function openStore(config: WatchConfig): SyncStore {
+function storeLimits(config: WatchConfig) {
   const d = config.detector
-  const limits = {
+  return {
     maxBans: d.maxBans,
     maxBanTtlMs: d.maxBanTtlMs,
     offenceMemoryMs: d.offenceMemoryMs,
     eventRetentionMs: config.events.retentionMs,
   }
+}
+
+/**
+ * The store the configuration names, with the policy's ban bounds as its limits. With the
+ * redis adapter this is the watcher's local ban book (memory), shared through openSharedStore.
+ */
+export function openStore(config: WatchConfig): SyncStore {
+  const limits = storeLimits(config)
   return config.state.adapter === 'sqlite'
     ? createStore({ adapter: 'sqlite', path: config.state.path, limits })
     : createStore({ adapter: 'memory', limits })
+}
+
+export interface SharedStore {
+  /** the Redis store (events go there) */
+  readonly store: Store
+  close(): Promise<void>
+}
+
+/**
+ * `state.adapter: redis`: the detector asks its ban book synchronously and StoreBans writes it
+ * in batches, so the book stays a local memory store, bridged to Redis: the book's bans are
+ * written to Redis with the TTL the book gave them (the gateways enforce them), a lift made
+ * elsewhere (an operator on a gateway's API) lifts the book's ban too (and so the action's),
+ * and the watcher's bans active in Redis are loaded into the book at start (restoreBans then
+ * re-applies them). Offence counts for escalation are the book's (this process's).
+ */
+export async function openSharedStore(
+  config: WatchConfig,
+  book: SyncStore,
+  onError: (message: string) => void,
+): Promise<SharedStore | null> {
+  if (config.state.adapter !== 'redis') return null
+  const { url, keyPrefix } = config.state
+  const shared = await openAnyStore({ adapter: 'redis', url, keyPrefix, limits: storeLimits(config) })
+  const report = (err: unknown): void => onError(`redis state store: ${(err as Error).message}`)
+  try {
+    const now = Date.now()
+    const active = (await shared.listBans()).filter((b) => b.source === WATCH_SOURCE && b.expiresAt > now)
+    book.banMany(active.map((b) => ({ ...b, ttlMs: b.expiresAt - now })))
+  } catch (err) {
+    await shared.close()
+    throw err
+  }
+  const offBook = book.onBanChange((c) => {
+    const b = c.ban
+    if (c.kind === 'ban' || c.kind === 'extend') {
+      const ttlMs = b.expiresAt - Date.now()
+      if (ttlMs > 0) Promise.resolve(shared.ban({ ...b, ttlMs })).catch(report)
+    } else if (c.kind === 'unban') {
+      Promise.resolve(shared.unban(b.address)).catch(report)
+    }
+  })
+  const offShared = shared.onBanChange((c) => {
+    if (c.origin === 'peer' && c.kind === 'unban' && book.isBanned(c.ban.address)) book.unban(c.ban.address)
+  })
+  return {
+    store: shared,
+    async close() {
+      offBook()
+      offShared()
+      await shared.close()
+    },
+  }
 }
 
 class TeeSink implements BanSink {
@@ -125,8 +186,15 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
 
   // state store and security events
   const store = openStore(config)
+  let shared: SharedStore | null
+  try {
+    shared = await openSharedStore(config, store, warn)
+  } catch (err) {
+    store.close()
+    throw err
+  }
   const bus = createEventBus()
-  const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store })]
+  const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store: shared?.store ?? store })]
   if (config.events.jsonl.enabled) sinks.push(createJsonlSink({ path: config.events.jsonl.path }))
   if (opts.alerting !== undefined) sinks.push(...createAlertSinks(opts.alerting, logger))
   const detach = sinks.map((s) => attachSink(bus, s))
@@ -138,6 +206,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
       await action.setup?.()
     } catch (err) {
       for (const s of sinks) await s.close()
+      await shared?.close()
       store.close()
       throw err
     }
@@ -208,6 +277,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
   const globs: GlobFollower[] = []
   const busy = (dev: number, ino: number) => globs.some((g) => g.isOpen(dev, ino))
   const journals: ChildProcess[] = []
+  const amis: AmiSource[] = []
   for (const src of config.sources) {
     if (src.path !== undefined) {
       const pattern = src.path
@@ -234,6 +304,17 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
           },
         }),
       )
+    } else if (src.ami !== undefined) {
+      // AMI security events, each fed to the detector as a parsed line would be
+      const feed = new AmiEventFeed()
+      const w = new LogWatcher(feed, detector, bans, (err) => warn(`ban failed: ${(err as Error).message}`))
+      amis.push(
+        new AmiSource({
+          ...src.ami,
+          onEvent: (r) => feed.push(w, r),
+          onLog: (level, m) => (level === 'info' ? logger.info(m) : logger.warn(m)),
+        }),
+      )
     } else {
       const unit = src.journald!
       const w = watcherFor(src.format)
@@ -251,6 +332,7 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
     }
   }
   for (const g of globs) await g.start()
+  for (const a of amis) a.start()
   const tick = setInterval(() => {
     printer.flush()
     void positions.save().catch((err: unknown) => warn(`cannot save positions: ${(err as Error).message}`))
@@ -259,11 +341,12 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
     {
       files: globs.flatMap((g) => g.files),
       journald: config.sources.flatMap((s) => (s.journald !== undefined ? [s.journald] : [])),
+      ami: amis.map((a) => a.address),
       action: config.action.type,
       conntrack: conntrack !== null,
       state: config.state.adapter,
     },
-    `watching ${globs.length} file source(s) and ${journals.length} journald unit(s); action ${config.action.type}`,
+    `watching ${globs.length} file source(s), ${journals.length} journald unit(s) and ${amis.length} AMI connection(s); action ${config.action.type}`,
   )
 
   await (opts.until ?? signals())
@@ -272,12 +355,14 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
   trunks.stop()
   for (const g of globs) await g.stop()
   for (const j of journals) j.kill('SIGTERM')
+  for (const a of amis) await a.stop()
   await bans.close()
   unmirror()
   printer.flush()
   await positions.save()
   for (const d of detach) d()
   for (const s of sinks) await s.close()
+  await shared?.close()
   store.close()
   logger.info('stopped')
 }

@@ -36,8 +36,11 @@ const PJSIP_REASONS: readonly (readonly [string, EventKind])[] = [
   [') - Not match Endpoint Contact ACL', 'acl-refused'],
 ]
 
-/** res_security_log event names that are failures (main/security_events.c). */
-const SECURITY_EVENTS = new Map<string, EventKind>([
+/**
+ * Security event names that are failures (main/security_events.c), as the security log writes
+ * them (`SecurityEvent="…"`) and AMI sends them (`Event: …`).
+ */
+export const SECURITY_EVENTS: ReadonlyMap<string, EventKind> = new Map<string, EventKind>([
   ['FailedACL', 'acl-refused'],
   ['InvalidAccountID', 'unknown-account'],
   ['ChallengeResponseFailed', 'auth-failed'],
@@ -439,15 +442,7 @@ export class AsteriskParser implements LineParser {
       if (close === -1) return AMBIGUOUS
       t = close + 1
     }
-    // IPV4/UDP/1.2.3.4/5060 | IPV6/TLS/2001:db8::1/5061
-    if (!line.startsWith('IPV', vs)) return false
-    const s1 = line.indexOf('/', vs)
-    const s2 = s1 === -1 ? -1 : line.indexOf('/', s1 + 1)
-    const s3 = line.lastIndexOf('/', ve)
-    if (s2 === -1 || s3 <= s2 || s2 >= ve) return false
-    let host = line.slice(s2 + 1, s3)
-    if (host.charCodeAt(0) === 91 && host.charCodeAt(host.length - 1) === 93) host = host.slice(1, -1)
-    const ip = parseIp(host)
+    const ip = securityAddress(line, vs, ve)
     if (ip === null) return false
     let who: string | undefined
     const acc = line.indexOf(ACCOUNT_ID, q)
@@ -457,6 +452,21 @@ export class AsteriskParser implements LineParser {
     }
     return this.#hit.set(kind, ip, who, `security:${line.slice(nameStart, q)}`)
   }
+}
+
+/**
+ * The address of a security event's `RemoteAddress`/`LocalAddress` value in `s[start, end)`:
+ * `IPV4/UDP/1.2.3.4/5060`, `IPV6/TLS/2001:db8::1/5061` (brackets allowed). Normalised, or null.
+ */
+export function securityAddress(s: string, start: number, end: number): string | null {
+  if (!s.startsWith('IPV', start)) return null
+  const s1 = s.indexOf('/', start)
+  const s2 = s1 === -1 ? -1 : s.indexOf('/', s1 + 1)
+  const s3 = s.lastIndexOf('/', end - 1)
+  if (s2 === -1 || s3 <= s2 || s2 >= end) return null
+  let host = s.slice(s2 + 1, s3)
+  if (host.charCodeAt(0) === 91 && host.charCodeAt(host.length - 1) === 93) host = host.slice(1, -1)
+  return parseIp(host)
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
