@@ -10,12 +10,18 @@
 // It runs on every new call and on every imported CDR, so results are memoised in a bounded
 // LRU keyed by (tenant, dialled).
 
-import parsePhoneNumber, { Metadata, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max'
+import parsePhoneNumber, {
+  Metadata,
+  type CountryCode,
+  type NumberType,
+  type PhoneNumber,
+} from 'libphonenumber-js/max'
 import metadata from 'libphonenumber-js/metadata.max.json'
 import { isAbsolute, resolve } from 'node:path'
 import type { DestinationClass, Policy, Tenant } from '../config/schema.js'
 import { Blacklist } from './blacklist.js'
-import { LruCache } from './lru-cache.js'
+import { GenerationalCache } from './lru-cache.js'
+import { numberIsValid, numberType, reparsesToItself } from './number-type.js'
 import { type HighRiskRanges, loadHighRiskRanges } from './ranges.js'
 
 /** What a dialled number is. */
@@ -206,8 +212,8 @@ function buildPlan(tenant: Tenant | null): Plan {
 
 type Raw = Omit<NumberInfo, 'highRisk' | 'blacklisted'>
 
-function typeClass(p: PhoneNumber): DestinationClass | null {
-  switch (p.getType()) {
+function typeClass(type: NumberType): DestinationClass | null {
+  switch (type) {
     case 'PREMIUM_RATE':
       return 'premium'
     case 'SHARED_COST':
@@ -234,9 +240,16 @@ function typeClass(p: PhoneNumber): DestinationClass | null {
   }
 }
 
-function classifyE164(dialled: string, e164: string, prefix: string | null, plan: Plan): Raw {
+/** `parsed`: the number already parsed, when parsing `e164` again would give the same */
+function classifyE164(
+  dialled: string,
+  e164: string,
+  prefix: string | null,
+  plan: Plan,
+  parsed?: PhoneNumber,
+): Raw {
   if (!/^\+[1-9]\d{1,14}$/.test(e164)) return { dialled, e164: null, country: null, cls: 'unknown', prefix }
-  const p = parsePhoneNumber(e164)
+  const p = parsed ?? parsePhoneNumber(e164)
   if (p === undefined) return { dialled, e164, country: null, cls: 'unknown', prefix }
   const code = p.countryCallingCode
   // an invalid number of a shared calling code has no country: take the code's main country
@@ -246,10 +259,13 @@ function classifyE164(dialled: string, e164: string, prefix: string | null, plan
   let cls: DestinationClass
   if (SATELLITE_CODES.has(code)) cls = 'satellite'
   else if (code === '979') cls = 'premium'
-  else if (!p.isValid()) cls = 'unknown'
   else {
-    const t = typeClass(p)
-    if (t !== null) cls = t
+    // a number with a type is valid (isValid() is getType() !== undefined when the metadata
+    // has types, as the max metadata does): one type match instead of two for valid numbers
+    const type = numberType(p)
+    const t = type === undefined ? null : typeClass(type)
+    if (type === undefined && !numberIsValid(p, type)) cls = 'unknown'
+    else if (t !== null) cls = t
     else cls = country !== null && country === plan.country ? 'unknown' : 'international'
   }
   return { dialled, e164: p.number, country, cls, prefix }
@@ -263,6 +279,10 @@ function joinPrefix(parts: readonly string[]): string | null {
 function classifyWith(dialled: string, plan: Plan): Raw {
   let rest = dialled.trim().replace(/^(?:tel|sip|sips):/i, '')
   rest = rest.replace(/[;@].*$/, '').replace(/[\s().-]/g, '')
+  // a name (`alice`, `voicemail`, `service`) cannot reach the telephone network by itself: the PBX
+  // routes it internally, so it is an internal destination, not an unknown number to bar
+  if (/^[A-Za-z][A-Za-z0-9._~+-]*$/.test(rest) && !/^\+?[0-9]/.test(rest))
+    return { dialled, e164: null, country: null, cls: 'internal', prefix: null }
   if (!/^\+?[0-9*#]+$/.test(rest)) return { dialled, e164: null, country: null, cls: 'unknown', prefix: null }
   const stripped: string[] = []
   for (let round = 0; round < 4; round++) {
@@ -311,7 +331,7 @@ function classifyWith(dialled: string, plan: Plan): Raw {
   const p = parsePhoneNumber(rest, plan.country)
   if (p === undefined)
     return { dialled, e164: null, country: plan.country, cls: 'unknown', prefix: joinPrefix(stripped) }
-  return classifyE164(dialled, p.number, joinPrefix(stripped), plan)
+  return classifyE164(dialled, p.number, joinPrefix(stripped), plan, reparsesToItself(p) ? p : undefined)
 }
 
 class PolicyClassifier implements FraudClassifier {
@@ -319,7 +339,7 @@ class PolicyClassifier implements FraudClassifier {
   readonly blacklist: Blacklist
   readonly #plans = new Map<string, Plan>()
   readonly #defaultPlan: Plan
-  readonly #memo: LruCache<NumberInfo>
+  readonly #memo: GenerationalCache<NumberInfo>
   #generation: number
   readonly #ownsBlacklist: boolean
 
@@ -341,7 +361,7 @@ class PolicyClassifier implements FraudClassifier {
     for (const t of policy.tenants) this.#plans.set(t.name, buildPlan(t))
     const only = policy.tenants.length === 1 ? policy.tenants[0]! : null
     this.#defaultPlan = only !== null ? this.#plans.get(only.name)! : buildPlan(null)
-    this.#memo = new LruCache(opts.cacheSize ?? 50_000)
+    this.#memo = new GenerationalCache(Math.max(2, opts.cacheSize ?? 50_000))
   }
 
   #plan(tenant: string | null | undefined): Plan {
@@ -358,13 +378,21 @@ class PolicyClassifier implements FraudClassifier {
       this.#generation = this.blacklist.generation
     }
     const plan = this.#plan(tenant)
-    const key = `${plan.tenant ?? ''}\u0000${dialled}`
+    // the default plan's numbers are their own key (no string to build per lookup); the other
+    // plans' keys start with NUL, which a default-plan key never does
+    const key =
+      plan === this.#defaultPlan && dialled.charCodeAt(0) !== 0
+        ? dialled
+        : `\u0000${plan.tenant ?? ''}\u0000${dialled}`
     const hit = this.#memo.get(key)
     if (hit !== undefined) return hit
     const raw = classifyWith(dialled.length > 64 ? dialled.slice(0, 64) : dialled, plan)
     const info: NumberInfo = Object.freeze({
-      ...raw,
       dialled,
+      e164: raw.e164,
+      country: raw.country,
+      cls: raw.cls,
+      prefix: raw.prefix,
       highRisk: raw.e164 !== null && this.ranges.match(raw.e164) !== null,
       blacklisted: raw.e164 !== null && this.blacklist.match(raw.e164) !== null,
     })

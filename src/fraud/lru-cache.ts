@@ -76,3 +76,52 @@ export class LruCache<V> {
     this.#list.clear()
   }
 }
+
+/**
+ * A bounded memo for hot lookups (number classification of a million CDRs): two generations of
+ * plain Maps. New entries go into the young one; when it holds `max / 2`, it becomes the old one
+ * and the previous old one is dropped; a hit in the old generation is copied into the young.
+ * Entries used within the last `max / 2` insertions are always kept (an approximation of LRU
+ * without a linked list to update on every hit). At most `max` entries.
+ */
+export class GenerationalCache<V> {
+  readonly max: number
+  readonly #half: number
+  #young = new Map<string, V>()
+  #old = new Map<string, V>()
+
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 2)
+      throw new RangeError(`cache size must be an integer of at least 2, got ${max}`)
+    this.max = max
+    this.#half = max >> 1
+  }
+
+  get size(): number {
+    return this.#young.size + this.#old.size
+  }
+
+  get(key: string): V | undefined {
+    const v = this.#young.get(key)
+    if (v !== undefined) return v
+    const o = this.#old.get(key)
+    if (o !== undefined) {
+      this.#old.delete(key)
+      this.set(key, o)
+    }
+    return o
+  }
+
+  set(key: string, value: V): void {
+    this.#young.set(key, value)
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young
+      this.#young = new Map()
+    }
+  }
+
+  clear(): void {
+    this.#young.clear()
+    this.#old.clear()
+  }
+}

@@ -96,8 +96,12 @@ describe('number classification', () => {
     assert.equal(c.classify('11833', 'berlin').cls, 'premium')
   })
 
-  it('refuses garbage instead of guessing', () => {
-    assert.equal(c.classify('hello', 'berlin').cls, 'unknown')
+  it('refuses garbage instead of guessing; a name is an internal destination', () => {
+    // names reach only what the PBX routes internally (`sip:alice@pbx`, `voicemail`)
+    assert.equal(c.classify('hello', 'berlin').cls, 'internal')
+    assert.equal(c.classify('sip:voice.mail@pbx.example', 'berlin').cls, 'internal')
+    assert.equal(c.classify('0900abc', 'berlin').cls, 'unknown')
+    assert.equal(c.classify('+44abc', 'berlin').cls, 'unknown')
     assert.equal(c.classify('*31#0044*12345678', 'berlin').cls, 'unknown')
     assert.equal(c.classify('', 'berlin').cls, 'unknown')
   })
