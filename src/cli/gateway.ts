@@ -15,8 +15,10 @@ import { createJsonlSink } from '../events/sinks/jsonl.js'
 import { createLogSink } from '../events/sinks/log.js'
 import { createStoreSink } from '../events/sinks/store.js'
 import { startGatewayExtras } from '../api/attach.js'
+import { DEFAULT_CDR_FILE } from '../cdr/store.js'
+import { FraudHooks } from '../proxy/fraud-hooks.js'
 import { Gateway } from '../proxy/gateway.js'
-import { createStore, type Store } from '../state/store.js'
+import { createStore, openStore as openAnyStore, type Store } from '../state/store.js'
 import { fmt } from '../transport/udp.js'
 
 interface GatewayFlags {
@@ -47,7 +49,7 @@ export function resolveGatewayPolicy(flags: GatewayFlags): Policy {
   return parsePolicy('version: 1\n', '<flags>', { overrides })
 }
 
-function openStore(policy: Policy): Store {
+async function openStore(policy: Policy): Promise<Store> {
   const s = policy.state
   const limits = {
     maxBans: policy.bans.maxEntries,
@@ -55,8 +57,10 @@ function openStore(policy: Policy): Store {
     eventRetentionMs: s.eventRetentionMs,
   }
   if (s.adapter === 'memory') return createStore({ adapter: 'memory', limits })
+  // several gateway nodes sharing bans, counters, gauges and spend; an unreachable server
+  // fails the start with "cannot connect to redis at URL: …" (exit 2)
   if (s.adapter === 'redis')
-    throw new SgwError(ErrorCodes.CLI_INPUT, 'state.adapter redis is not supported by the gateway yet')
+    return openAnyStore({ adapter: 'redis', url: s.url ?? '', keyPrefix: s.keyPrefix, limits })
   const path = s.path ?? join(policy.site.dataDir, DEFAULT_STATE_FILE)
   mkdirSync(dirname(path), { recursive: true })
   return createStore({ adapter: 'sqlite', path, limits })
@@ -68,7 +72,7 @@ async function run(flags: GatewayFlags): Promise<void> {
     { level: policy.events.logLevel, base: { cmd: 'gateway' } },
     pino.destination({ fd: 2, sync: true }),
   )
-  const store = openStore(policy)
+  const store = await openStore(policy)
   const bus = createEventBus()
   const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store })]
   if (policy.events.jsonl.enabled) {
@@ -79,10 +83,21 @@ async function run(flags: GatewayFlags): Promise<void> {
   // webhook, email, syslog: de-duplicated and rate limited (src/events/sinks/throttle.ts)
   sinks.push(...createAlertSinks(policy, logger))
   for (const s of sinks) attachSink(bus, s)
-  const gw = new Gateway({ policy, store, bus, logger })
+  let fraud: FraudHooks | null = null
+  let gw: Gateway
   try {
+    // the toll-fraud engine, its CDRs (<dataDir>/cdr.db) and the counters kept across restarts
+    if (policy.fraud.enabled)
+      fraud = await FraudHooks.open({
+        policy,
+        store,
+        cdrPath: join(policy.site.dataDir, DEFAULT_CDR_FILE),
+        logger,
+      })
+    gw = new Gateway({ policy, store, bus, logger, ...(fraud !== null ? { fraud } : {}) })
     await gw.start()
   } catch (err) {
+    fraud?.close()
     await Promise.all(sinks.map((s) => s.close()))
     await store.close()
     throw err
@@ -105,6 +120,7 @@ async function run(flags: GatewayFlags): Promise<void> {
       process.off('SIGHUP', onHup)
       void (async () => {
         await gw.stop()
+        fraud?.close()
         await extras.close()
         await Promise.all(sinks.map((s) => s.close()))
         await store.close()
@@ -120,7 +136,7 @@ async function run(flags: GatewayFlags): Promise<void> {
 }
 
 /** Policy keys read once at start: a change is logged as needing a restart. */
-const RESTART_KEYS = ['listen', 'upstream', 'tls', 'state', 'site', 'api', 'events'] as const
+const RESTART_KEYS = ['listen', 'upstream', 'tls', 'state', 'site', 'api', 'events', 'fraud'] as const
 
 /** SIGHUP: re-read and validate the policy; swap the stage plan, or keep the running one. */
 function reload(flags: GatewayFlags, gw: Gateway, logger: pino.Logger): void {

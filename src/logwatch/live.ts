@@ -7,8 +7,8 @@
 //                           └─ isBanned, offences (the store)
 //   store.onBanChange ─► action.unban (unban, expire, evict of the watcher's bans)
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { pino } from 'pino'
 import type { Policy } from '../config/schema.js'
 import { createEventBus } from '../events/bus.js'
@@ -193,6 +193,9 @@ export async function runLive(config: WatchConfig, opts: LiveOptions): Promise<v
     store.close()
     throw err
   }
+  // no SQLite file creates the data directory: the read positions need it
+  if (shared !== null && config.positionsPath !== null)
+    mkdirSync(dirname(config.positionsPath), { recursive: true, mode: 0o750 })
   const bus = createEventBus()
   const sinks: EventSink[] = [createLogSink({ logger }), createStoreSink({ store: shared?.store ?? store })]
   if (config.events.jsonl.enabled) sinks.push(createJsonlSink({ path: config.events.jsonl.path }))

@@ -7,6 +7,8 @@ export {
   type StoreLimits,
 } from './limits.js'
 export { createMemoryStore, type MemoryStoreOptions } from './memory.js'
+// the Redis adapter is reached through openStore() (loaded on demand, like node-redis itself)
+export type { RedisStoreOptions } from './redis.js'
 export {
   createSqliteStore,
   SQLITE_APPLICATION_ID,
@@ -26,6 +28,8 @@ export {
   createStore,
   type EventQuery,
   type MaybePromise,
+  type OpenStoreOptions,
+  openStore,
   type Store,
   type StoredEvent,
   type StoreStats,

@@ -18,6 +18,7 @@
 // Data layout (p = keyPrefix): see docs/state.md ("Redis").
 
 import { createHash, randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from 'redis'
 import { ErrorCodes, SgwError } from '../errors.js'
 import type { SecurityEvent } from '../events/event.js'
@@ -344,11 +345,11 @@ if not exists then return {} end
 return redis.call('ZRANGE', p .. 's:' .. key, 0, -1)
 `
 
-/** ARGV: p, addresses... Returns {json|nil, version|nil, ...}. */
+/** ARGV: p, now, addresses... Returns {json|nil, version|nil, ...}. */
 const LUA_BAN_READ = `
 local p = ARGV[1]
 local out = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   out[#out + 1] = redis.call('HGET', p .. 'b:data', ARGV[i])
   out[#out + 1] = redis.call('ZSCORE', p .. 'b:lru', ARGV[i])
 end
@@ -634,6 +635,8 @@ class RedisStore implements Store {
   readonly #nodeId = randomBytes(8).toString('hex')
   readonly #mirror = new Map<string, MirrorEntry>()
   #listeners: readonly BanListener[] = []
+  /** ban writes of this node run one after the other (see #serial) */
+  #banChain: Promise<unknown> = Promise.resolve()
   #client: Client | null = null
   #sub: Client | null = null
   #timer: NodeJS.Timeout | null = null
@@ -788,8 +791,7 @@ class RedisStore implements Store {
     this.#check()
     checkWindow(windowMs)
     const r = (await this.#cmd(['HMGET', `${this.prefix}c:${this.#key(key)}`, 'w', 's', 'p', 'c'])) as (
-      | string
-      | null
+      string | null
     )[]
     if (r[0] === null || Number(r[0]) !== windowMs) return 0
     return estimate(windowMs, Number(r[1]), Number(r[2]), Number(r[3]), this.#now())
@@ -844,7 +846,8 @@ class RedisStore implements Store {
       String(this.limits.maxKeys),
       String(SAFETY_MARGIN_MS),
     ])) as Reply[]
-    if (r[0] !== 1) throw argError(`incrBy: the value at key ${JSON.stringify(k.slice(0, 64))} is not a number`)
+    if (r[0] !== 1)
+      throw argError(`incrBy: the value at key ${JSON.stringify(k.slice(0, 64))} is not a number`)
     return Number(r[1])
   }
 
@@ -903,6 +906,17 @@ class RedisStore implements Store {
     return this.#banMany(inputs)
   }
 
+  /**
+   * Runs the ban writes of this node one at a time: a flood makes the gateway ban the same
+   * source many times at once, and concurrent compare-and-sets of one record would mostly
+   * fail and retry. Between nodes, a conflict is retried after a short random pause.
+   */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#banChain.then(fn, fn)
+    this.#banChain = p.catch(() => {})
+    return p
+  }
+
   /** Reads the records (and their versions) of the given canonical addresses. */
   async #readBans(addresses: readonly string[]): Promise<Map<string, { ban?: StoredBan; version: string }>> {
     const r = (await this.#run(S.banRead, [...addresses])) as (string | null)[]
@@ -916,15 +930,21 @@ class RedisStore implements Store {
   }
 
   async #banMany(inputs: readonly BanInput[]): Promise<BanRecord[]> {
-    const now = this.#now()
     // all or nothing: validate every input before changing anything
+    const t = this.#now()
     const addresses = inputs.map((input) => {
       const a = banAddress(input?.address)
-      this.#planner.planBan(a, input, now, undefined)
+      this.#planner.planBan(a, input, t, undefined)
       return a
     })
+    return this.#serial(() => this.#banPlanned(inputs, addresses))
+  }
+
+  async #banPlanned(inputs: readonly BanInput[], addresses: readonly string[]): Promise<BanRecord[]> {
     const distinct = [...new Set(addresses)]
     for (let attempt = 0; attempt < MAX_BAN_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * 4 * attempt)
+      const now = this.#now()
       const current = await this.#readBans(distinct)
       const entries = new Map<string, BanEntry | undefined>()
       for (const [a, c] of current) entries.set(a, c.ban === undefined ? undefined : entryOf(c.ban))
@@ -978,7 +998,12 @@ class RedisStore implements Store {
       const item = items[i]!
       for (let j = 1; j + 1 < item.length; j += 2) {
         const evicted = parseBan(item[j + 1] as string)
-        this.#apply('evict', Number(item[j]), toRecord(evicted as unknown as Record<string, unknown>), 'local')
+        this.#apply(
+          'evict',
+          Number(item[j]),
+          toRecord(evicted as unknown as Record<string, unknown>),
+          'local',
+        )
       }
       if (plan.kind !== null) this.#apply(plan.kind, Number(item[0]), plan.reported, 'local')
     })
@@ -988,14 +1013,19 @@ class RedisStore implements Store {
   async unban(address: string, opts?: UnbanOptions): Promise<BanRecord | undefined> {
     this.#check()
     const a = banAddress(address)
-    const forget = opts?.forget === true
+    return this.#serial(() => this.#unban(a, opts?.forget === true))
+  }
+
+  async #unban(a: string, forget: boolean): Promise<BanRecord | undefined> {
     for (let attempt = 0; attempt < MAX_BAN_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * 4 * attempt)
       const now = this.#now()
       const current = await this.#readBans([a])
       const c = current.get(a)!
       const plan = this.#planner.planUnban(a, forget, now, c.ban === undefined ? undefined : entryOf(c.ban))
       if (plan === undefined) return undefined
-      if (await this.#writeBans(current, [plan], now)) return plan.kind === 'unban' ? plan.reported : undefined
+      if (await this.#writeBans(current, [plan], now))
+        return plan.kind === 'unban' ? plan.reported : undefined
     }
     throw new SgwError(
       ErrorCodes.STORE_UNAVAILABLE,
@@ -1045,7 +1075,9 @@ class RedisStore implements Store {
   async #loadBans(newestFirst: boolean): Promise<{ ban: StoredBan; seq: number }[]> {
     const p = this.prefix
     const ranked = (await this.#cmd(
-      newestFirst ? ['ZREVRANGE', `${p}b:lru`, '0', '-1', 'WITHSCORES'] : ['ZRANGE', `${p}b:lru`, '0', '-1', 'WITHSCORES'],
+      newestFirst
+        ? ['ZREVRANGE', `${p}b:lru`, '0', '-1', 'WITHSCORES']
+        : ['ZRANGE', `${p}b:lru`, '0', '-1', 'WITHSCORES'],
     )) as string[]
     const out: { ban: StoredBan; seq: number }[] = []
     for (let i = 0; i < ranked.length; i += 2 * PAGE) {
@@ -1180,7 +1212,8 @@ class RedisStore implements Store {
     this.#check()
     const q = resolveQuery(query)
     const p = this.prefix
-    const filtered = q.code !== undefined || q.address !== undefined || q.account !== undefined || q.action !== undefined
+    const filtered =
+      q.code !== undefined || q.address !== undefined || q.account !== undefined || q.action !== undefined
     const pageSize = filtered ? PAGE : q.limit
     const max = scoreArg(q.until, true)
     const min = scoreArg(q.since, false)
@@ -1291,6 +1324,52 @@ class RedisStore implements Store {
   }
 }
 
+/**
+ * Every promise the store hands out is marked as handled before it is returned: the packet
+ * path may call `hit()` without awaiting it (a synchronous adapter's habit), and during a
+ * Redis outage each such call would otherwise be an unhandled rejection, which ends a Node
+ * process. A caller that awaits still gets the rejection; the outage itself is reported once
+ * through onConnectionError.
+ */
+const ASYNC_METHODS = [
+  'hit',
+  'count',
+  'resetCounter',
+  'get',
+  'set',
+  'del',
+  'incrBy',
+  'sadd',
+  'srem',
+  'sismember',
+  'scard',
+  'smembers',
+  'ban',
+  'banMany',
+  'unban',
+  'getBan',
+  'offences',
+  'listBans',
+  'appendEvent',
+  'queryEvents',
+  'purgeEvents',
+  'sweep',
+  'stats',
+  'close',
+] as const satisfies readonly (keyof Store)[]
+
+function ignoreRejection(): void {}
+
+for (const name of ASYNC_METHODS) {
+  const proto = RedisStore.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
+  const method = proto[name]!
+  proto[name] = function (this: RedisStore, ...args: unknown[]): Promise<unknown> {
+    const p = method.apply(this, args)
+    p.catch(ignoreRejection)
+    return p
+  }
+}
+
 /** Closes gracefully when connected (pending commands finish), else drops the connection. */
 async function closeClient(c: Client | null): Promise<void> {
   if (c === null) return
@@ -1304,7 +1383,10 @@ async function closeClient(c: Client | null): Promise<void> {
 
 /** One warning per outage (the store calls it once until the connection is ready again). */
 function defaultConnectionErrorReport(err: unknown): void {
-  process.emitWarning(`redis state store: ${errorMessage(err)} (reconnecting; bans already known still apply)`, {
-    code: 'SGW_WARN_STORE_REDIS',
-  })
+  process.emitWarning(
+    `redis state store: ${errorMessage(err)} (reconnecting; bans already known still apply)`,
+    {
+      code: 'SGW_WARN_STORE_REDIS',
+    },
+  )
 }

@@ -15,6 +15,7 @@ import { ErrorCodes, SgwError } from '../errors.js'
 import type { SecurityEvent } from '../events/event.js'
 import { resolveLimits, type StoreLimits } from './limits.js'
 import { createMemoryStore, type MemoryStoreOptions } from './memory.js'
+import type { RedisStoreOptions } from './redis.js'
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite.js'
 
 export type MaybePromise<T> = T | Promise<T>
@@ -278,10 +279,23 @@ export function createStore(opts: CreateStoreOptions): SyncStore {
       const adapter = (opts as { adapter?: unknown }).adapter
       throw new SgwError(
         ErrorCodes.STORE_OPTIONS,
-        `unknown state store adapter ${JSON.stringify(adapter)}: use 'memory' or 'sqlite'`,
+        `unknown state store adapter ${JSON.stringify(adapter)}: use 'memory' or 'sqlite' (openStore() also opens 'redis')`,
       )
     }
   }
+}
+
+export type OpenStoreOptions = CreateStoreOptions | ({ readonly adapter: 'redis' } & RedisStoreOptions)
+
+/**
+ * Opens any adapter, the networked one included: `redis` connects first (and rejects with
+ * SgwError(STORE_UNAVAILABLE) "cannot connect to redis at URL: …"); memory and sqlite open as
+ * createStore() does. The Redis client is loaded only when it is asked for.
+ */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.adapter !== 'redis') return createStore(opts)
+  const { createRedisStore } = await import('./redis.js')
+  return createRedisStore(opts)
 }
 
 /** Validates limits without opening anything (used by `sipwarden check`). */

@@ -3,17 +3,22 @@
 // redis-server is not installed.
 
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from 'redis'
+import { parsePolicy } from '../../src/config/load.js'
 import { ErrorCodes, SgwError } from '../../src/errors.js'
+import { resolveWatchConfig } from '../../src/logwatch/config.js'
+import { openSharedStore } from '../../src/logwatch/live.js'
+import { createMemoryStore } from '../../src/state/memory.js'
 import { createRedisStore, type RedisStoreOptions } from '../../src/state/redis.js'
-import type { BanChange, Store } from '../../src/state/store.js'
+import { type BanChange, openStore, type Store } from '../../src/state/store.js'
 import { have } from '../gateway/helpers.js'
 import { createTestClock, runStoreConformance, type TestClock } from './conformance.js'
 
@@ -140,11 +145,7 @@ if (!have('redis-server')) {
         assert.equal(b.isBanned('192.0.2.1'), false)
         await eventually(() => !a.isBanned('192.0.2.1'), 'the unban on node a')
         await eventually(() => seenA.length === 3, 'the unban listener on node a')
-        assert.deepEqual(seenA, [
-          'ban:192.0.2.1:local',
-          'extend:192.0.2.1:peer',
-          'unban:192.0.2.1:peer',
-        ])
+        assert.deepEqual(seenA, ['ban:192.0.2.1:local', 'extend:192.0.2.1:peer', 'unban:192.0.2.1:peer'])
         assert.deepEqual(seenB, ['ban:192.0.2.1:peer', 'extend:192.0.2.1:local', 'unban:192.0.2.1:local'])
         // the offence count is shared: the next episode on node a is the second
         const again = await a.ban({ address: '192.0.2.1', ttlMs: 1000, code: 'auth.failure', source: 't' })
@@ -213,7 +214,9 @@ if (!have('redis-server')) {
         assert.equal(await b.count('flood:192.0.2.1', 60_000), 50)
 
         // 30 calls start on both nodes, 40 BYEs (10 of them duplicates) end them
-        await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).incrBy('calls:100', 1, 3_600_000)))
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).incrBy('calls:100', 1, 3_600_000)),
+        )
         assert.equal(await a.get('calls:100'), '30')
         const after = await Promise.all(
           Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).incrBy('calls:100', -1, 3_600_000)),
@@ -268,12 +271,24 @@ if (!have('redis-server')) {
       try {
         const seenA: string[] = []
         a.onBanChange((c) => seenA.push(`${c.kind}:${c.ban.address}:${c.origin}`))
-        // drop every subscriber connection (node a's ban channel), and ban while it is away
+        // drop every subscriber connection (the ban channel of both nodes) and keep them out
+        // (no new connections) while node b bans: node a cannot receive that message
+        const clients = Number(
+          String(await admin.sendCommand(['CLIENT', 'LIST']))
+            .split('\n')
+            .filter((l) => l.trim() !== '').length,
+        )
+        await admin.sendCommand(['CONFIG', 'SET', 'maxclients', String(clients - 2)])
         await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
         await b.ban({ address: '192.0.2.30', ttlMs: 60_000, code: 'flood.register', source: 't' })
+        await sleep(100)
+        assert.equal(a.isBanned('192.0.2.30'), false, 'the message was missed')
+        await admin.sendCommand(['CONFIG', 'SET', 'maxclients', '10000'])
+        // reconnected, node a reloads the bans and reports what it missed
         await eventually(() => a.isBanned('192.0.2.30'), 'the missed ban on node a')
         assert.deepEqual(seenA, ['ban:192.0.2.30:peer'])
       } finally {
+        await admin.sendCommand(['CONFIG', 'SET', 'maxclients', '10000'])
         await admin.close()
         await a.close()
         await b.close()
@@ -285,15 +300,83 @@ if (!have('redis-server')) {
     test('an unreachable server gives a one-line STORE_UNAVAILABLE naming the URL, without the password', async () => {
       const port = await freeTcpPort()
       await assert.rejects(
-        createRedisStore({ url: `redis://:s3cret@127.0.0.1:${port}`, sweepIntervalMs: 0, connectTimeoutMs: 2000 }),
+        createRedisStore({
+          url: `redis://:s3cret@127.0.0.1:${port}`,
+          sweepIntervalMs: 0,
+          connectTimeoutMs: 2000,
+        }),
         (err: unknown) => {
           assert.ok(err instanceof SgwError)
           assert.equal(err.code, ErrorCodes.STORE_UNAVAILABLE)
-          assert.match(err.message, new RegExp(`^cannot connect to redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`))
+          assert.match(
+            err.message,
+            new RegExp(`^cannot connect to redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`),
+          )
           assert.doesNotMatch(err.message, /s3cret|\n/)
           return true
         },
       )
+    })
+
+    test('sipwarden gateway with an unreachable redis exits 2 with one line naming the URL', async () => {
+      const port = await freeTcpPort()
+      const policy = join(dir, 'gateway-redis.yaml')
+      writeFileSync(
+        policy,
+        [
+          'version: 1',
+          'upstream: udp:127.0.0.1:5080',
+          `listen: [udp:127.0.0.1:${await freeTcpPort()}]`,
+          `site: { dataDir: ${JSON.stringify(join(dir, 'gw-data'))} }`,
+          `state: { adapter: redis, url: "redis://:s3cret@127.0.0.1:${port}" }`,
+          '',
+        ].join('\n'),
+      )
+      const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+      const r = spawnSync(process.execPath, [cli, 'gateway', '--policy', policy], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      })
+      assert.equal(r.status, 2, r.stderr)
+      assert.match(
+        r.stderr,
+        new RegExp(`^sipwarden: cannot connect to redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}`),
+      )
+      assert.match(r.stderr, /\[SGW_ERR_STORE_UNAVAILABLE\]\n$/)
+      assert.equal(r.stderr.trim().split('\n').length, 1)
+      assert.doesNotMatch(r.stderr, /s3cret/)
+    })
+
+    test('during an outage operations reject at once and the known bans still hold', async () => {
+      const own = await startRedis(dir)
+      const outages: unknown[] = []
+      const clock = createTestClock(Date.now())
+      const s = await createRedisStore({
+        url: own.url,
+        now: clock.now,
+        sweepIntervalMs: 0,
+        onConnectionError: (e) => outages.push(e),
+      })
+      try {
+        await s.ban({ address: '192.0.2.50', ttlMs: 600_000, code: 'flood.register', source: 't' })
+        await own.stop()
+        await eventually(() => outages.length > 0, 'the outage report')
+        // not awaited, as the packet path does: must not become an unhandled rejection
+        void s.hit('flood:192.0.2.51', 2000)
+        await assert.rejects(
+          async () => s.hit('flood:192.0.2.51', 2000),
+          (err: unknown) => {
+            assert.ok(err instanceof SgwError)
+            assert.equal(err.code, ErrorCodes.STORE_UNAVAILABLE)
+            return true
+          },
+        )
+        assert.equal(s.isBanned('192.0.2.50'), true)
+        assert.equal(outages.length, 1)
+      } finally {
+        await s.close()
+        await own.stop()
+      }
     })
 
     test('bad options give STORE_OPTIONS before connecting', async () => {
@@ -323,7 +406,8 @@ if (!have('redis-server')) {
         await s.hit('c', 2000)
         await s.sadd('tried', 'alice', 1000)
         await s.ban({ address: '192.0.2.1', ttlMs: 1000, code: 'flood.register', source: 't' })
-        const pttl = async (k: string): Promise<number> => Number(await admin.sendCommand(['PTTL', keyPrefix + k]))
+        const pttl = async (k: string): Promise<number> =>
+          Number(await admin.sendCommand(['PTTL', keyPrefix + k]))
         for (const k of ['k:short', 'c:c', 's:tried', 'b:data']) {
           const t = await pttl(k)
           assert.ok(t > 0, `${k} has an expiry (${t})`)
@@ -339,6 +423,56 @@ if (!have('redis-server')) {
       } finally {
         await admin.close()
         await s.close()
+      }
+    })
+  })
+
+  describe('redis store: the gateway and the log watcher', () => {
+    test('openStore opens the redis adapter; createStore still refuses it', async () => {
+      const s = await openStore({
+        adapter: 'redis',
+        url: server.url,
+        keyPrefix: prefix(),
+        sweepIntervalMs: 0,
+      })
+      try {
+        assert.equal(s.adapter, 'redis')
+        assert.equal(await s.incrBy('calls:1', 1), 1)
+      } finally {
+        await s.close()
+      }
+    })
+
+    test('the log watcher accepts state.adapter redis and shares its bans through the bridge', async () => {
+      const keyPrefix = prefix()
+      const policy = parsePolicy(
+        `version: 1\nupstream: udp:127.0.0.1:5080\nstate: { adapter: redis, url: "${server.url}", keyPrefix: "${keyPrefix}" }\n`,
+        '<test>',
+        { env: {} },
+      )
+      const config = resolveWatchConfig(policy, { action: 'none' })
+      assert.deepEqual(config.state, { adapter: 'redis', url: server.url, keyPrefix })
+
+      const gateway = await open(createTestClock(Date.now()), { keyPrefix })
+      // a watcher ban from an earlier run, still active: loaded into the new watcher's book
+      await gateway.ban({ address: '192.0.2.40', ttlMs: 600_000, code: 'logwatch.auth', source: 'watch' })
+      const book = createMemoryStore({ sweepIntervalMs: 0 })
+      const warnings: string[] = []
+      const shared = await openSharedStore(config, book, (m) => warnings.push(m))
+      assert.notEqual(shared, null)
+      try {
+        assert.equal(book.isBanned('192.0.2.40'), true)
+        // the watcher bans: the gateway node enforces it
+        book.ban({ address: '192.0.2.41', ttlMs: 600_000, code: 'logwatch.auth', source: 'watch' })
+        await eventually(() => gateway.isBanned('192.0.2.41'), 'the watcher ban on the gateway')
+        // an operator lifts it on the gateway: the watcher's book (and so its action) follows
+        await gateway.unban('192.0.2.41')
+        await eventually(() => !book.isBanned('192.0.2.41'), 'the lift in the watcher')
+        assert.deepEqual(warnings, [])
+      } finally {
+        await shared!.close()
+        book.close()
+        await gateway.close()
       }
     })
   })
