@@ -2,6 +2,7 @@
 // flows, SIPVicious as the attacker. Every peer is killed in after(), even on failure. Skipped
 // only when a peer binary is missing (CI installs them with scripts/install-deps.sh).
 import assert from 'node:assert/strict'
+import { createSocket } from 'node:dgram'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -218,6 +219,39 @@ describe(
       assert.equal(g.store.isBanned('127.0.0.30'), true)
       const ban = g.events.find((e) => e.action === 'ban' && e.address === '127.0.0.30')
       assert.equal(ban?.code, 'scanner.user-agent')
+    })
+
+    it('svmap with its User-Agent rewritten is still caught by its wire fingerprint', async () => {
+      const g = await gateway()
+      // a relay that rewrites svmap's User-Agent on the way, as a modified scanner would send it
+      const relay = createSocket('udp4')
+      await new Promise<void>((r) => relay.bind(0, '127.0.0.31', () => r()))
+      let scanner: { address: string; port: number } | null = null
+      relay.on('message', (msg, from) => {
+        if (from.port === g.port && from.address === '127.0.0.1') {
+          if (scanner !== null) relay.send(msg, scanner.port, scanner.address)
+          return
+        }
+        scanner = { address: from.address, port: from.port }
+        const text = msg
+          .toString('latin1')
+          .replace(/^User-Agent: .*$/im, 'User-Agent: Grandstream GXP2170 1.0.11.3')
+        relay.send(Buffer.from(text, 'latin1'), g.port, '127.0.0.1')
+      })
+      try {
+        const r = await peers.run(
+          'svmap',
+          ['127.0.0.31', '-p', String(relay.address().port), '-b', '127.0.0.32'],
+          30_000,
+          { cwd: dir },
+        )
+        assert.match(r.output, /found nothing/, r.output)
+        assert.equal(g.store.isBanned('127.0.0.31'), true)
+        const ban = g.events.find((e) => e.action === 'ban' && e.address === '127.0.0.31')
+        assert.equal(ban?.code, 'scanner.fingerprint')
+      } finally {
+        relay.close()
+      }
     })
 
     it('svwar is detected (User-Agent) and finds no extension', async () => {
