@@ -1,8 +1,10 @@
 // CDR analysis benchmark: N synthetic CDRs (the generator of the tests: office-hours traffic of
 // many accounts plus one toll-fraud attack) written as an Asterisk Master.csv (18 columns, rows
 // in end order as Asterisk writes them, local times), then `sipwarden cdr analyze` on it in a
-// child process: import, classification, engine rules, learned patterns. Reports rows/s and
-// the peak RSS of the child, from its JSON summary.
+// child process: import, classification, engine rules, learned patterns. Reports rows/s (by
+// wall and by CPU time) and the peak RSS of the child, from its JSON summary: once with the
+// look-ahead classification worker (the default, two cores) and once with --no-prefetch (one
+// core); the findings of both must be the same.
 //
 //   node dist/bench/cdr/cdr.bench.js [rows, about; default 1000000] [--keep]
 import { spawnSync } from 'node:child_process'
@@ -77,32 +79,59 @@ const t0 = Date.now()
 const rows = await generate()
 process.stderr.write(`generated ${rows} rows (${accounts} accounts, ${days} days) in ${Date.now() - t0} ms\n`)
 
-const r = spawnSync(
-  process.execPath,
-  [CLI, 'cdr', 'analyze', file, '--format', 'asterisk', '--policy', policyFile, '--json', '--no-progress'],
-  { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-)
-const line = r.stderr
-  .split('\n')
-  .reverse()
-  .find((l) => l.startsWith('{"summary"'))
-if (line === undefined) {
-  process.stderr.write(r.stderr)
-  process.exitCode = 1
-} else {
-  const s = (JSON.parse(line) as { summary: Record<string, unknown> }).summary
+function analyze(extra: string[]): { findings: string; summary: Record<string, unknown> } | null {
+  const r = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'cdr',
+      'analyze',
+      file,
+      '--format',
+      'asterisk',
+      '--policy',
+      policyFile,
+      '--json',
+      '--no-progress',
+      ...extra,
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  )
+  const line = r.stderr
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{"summary"'))
+  if (line === undefined) {
+    process.stderr.write(r.stderr)
+    return null
+  }
+  return { findings: r.stdout, summary: (JSON.parse(line) as { summary: Record<string, unknown> }).summary }
+}
+
+const figures = (s: Record<string, unknown>) => ({
+  seconds: s['seconds'],
+  rowsPerSecond: s['rowsPerSecond'],
+  cpuSeconds: s['cpuSeconds'],
+  rowsPerCpuSecond: Math.round(Number(s['rows']) / Number(s['cpuSeconds'])),
+  peakRssMB: s['peakRssMB'],
+})
+
+const two = analyze([])
+const one = analyze(['--no-prefetch'])
+if (two === null || one === null) process.exitCode = 1
+else {
+  const s = two.summary
   const result = {
     rows: s['rows'],
     badLines: s['badLines'],
     findings: s['findings'],
     byRule: s['byRule'],
-    seconds: s['seconds'],
-    rowsPerSecond: s['rowsPerSecond'],
-    cpuSeconds: s['cpuSeconds'],
-    rowsPerCpuSecond: Math.round(Number(s['rows']) / Number(s['cpuSeconds'])),
-    peakRssMB: s['peakRssMB'],
+    sameFindings: two.findings === one.findings,
+    withPrefetch: { ...figures(s), prefetched: s['prefetched'] },
+    oneCore: figures(one.summary),
     node: process.version,
   }
+  if (!result.sameFindings) process.exitCode = 1
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
 }
 if (keep) process.stderr.write(`kept ${dir}\n`)

@@ -305,6 +305,8 @@ function gatewayPolicy(uasPort: number, gwPort: number, state: 'sqlite' | 'memor
     `state: { adapter: ${state} }`,
     "# bans stay in user space, as in Kamailio's htable (no nftables set on this host)",
     'bans: { kernel: { enabled: false } }',
+    '# Kamailio has no toll-fraud stage; the load generator would hit the default velocity limits',
+    'fraud: { enabled: false }',
     'events: { logLevel: warn }',
     '',
   ].join('\n')

@@ -195,7 +195,12 @@ export class CdrReplay {
     this.#active.set(id, { cdr, call: active })
     if (cdr.answer !== null && engine)
       this.#add({ time: Math.max(cdr.answer, cdr.start), kind: ANSWER, seq: ev.seq, cdr, id, call: active })
-    this.#add({ time: Math.max(cdr.end, cdr.start), kind: END, seq: ev.seq, cdr, id, call: active })
+    // the start event is out of the queue: it comes back as the end event (one object less per row)
+    ev.time = Math.max(cdr.end, cdr.start)
+    ev.kind = END
+    ev.id = id
+    ev.call = active
+    this.#add(ev)
   }
 
   #end(ev: Ev): void {

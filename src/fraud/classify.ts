@@ -65,6 +65,8 @@ export interface FraudClassifier extends Classifier {
   readonly blacklist: Blacklist
   /** home country of a tenant (null when the tenant is unknown and the policy has several) */
   homeCountry(tenant?: string | null): string | null
+  /** memoises a classification computed by rawClassifier() for the same policy */
+  prime(dialled: string, tenant: string | null, raw: RawClassification): void
   close(): void
 }
 
@@ -334,6 +336,23 @@ function classifyWith(dialled: string, plan: Plan): Raw {
   return classifyE164(dialled, p.number, joinPrefix(stripped), plan, reparsesToItself(p) ? p : undefined)
 }
 
+/** The part of a classification that depends on the dialling plans only (not on the lists). */
+export type RawClassification = Raw
+
+/** Classifies by the policy's dialling plans only, without lists and memo: what a worker thread
+ * computes ahead for PolicyClassifier.prime(). The same functions as classify(). */
+export function rawClassifier(policy: Policy): (dialled: string, tenant: string | null) => RawClassification {
+  const plans = new Map<string, Plan>()
+  for (const t of policy.tenants) plans.set(t.name, buildPlan(t))
+  const only = policy.tenants.length === 1 ? policy.tenants[0]! : null
+  const defaultPlan = only !== null ? plans.get(only.name)! : buildPlan(null)
+  return (dialled, tenant) =>
+    classifyWith(
+      dialled.length > 64 ? dialled.slice(0, 64) : dialled,
+      (tenant !== null ? plans.get(tenant) : undefined) ?? defaultPlan,
+    )
+}
+
 class PolicyClassifier implements FraudClassifier {
   readonly ranges: HighRiskRanges
   readonly blacklist: Blacklist
@@ -380,13 +399,29 @@ class PolicyClassifier implements FraudClassifier {
     const plan = this.#plan(tenant)
     // the default plan's numbers are their own key (no string to build per lookup); the other
     // plans' keys start with NUL, which a default-plan key never does
-    const key =
-      plan === this.#defaultPlan && dialled.charCodeAt(0) !== 0
-        ? dialled
-        : `\u0000${plan.tenant ?? ''}\u0000${dialled}`
+    const key = this.#key(plan, dialled)
     const hit = this.#memo.get(key)
     if (hit !== undefined) return hit
     const raw = classifyWith(dialled.length > 64 ? dialled.slice(0, 64) : dialled, plan)
+    return this.#remember(key, dialled, raw)
+  }
+
+  /** Memoises a classification computed elsewhere by rawClassifier() for the same policy (the
+   * CDR analysis's look-ahead worker); the lists (high-risk ranges, blacklists) are applied here.
+   * No-op when the number is already known. */
+  prime(dialled: string, tenant: string | null, raw: RawClassification): void {
+    const plan = this.#plan(tenant)
+    const key = this.#key(plan, dialled)
+    if (this.#memo.peek(key) === undefined) this.#remember(key, dialled, raw)
+  }
+
+  #key(plan: Plan, dialled: string): string {
+    return plan === this.#defaultPlan && dialled.charCodeAt(0) !== 0
+      ? dialled
+      : `\u0000${plan.tenant ?? ''}\u0000${dialled}`
+  }
+
+  #remember(key: string, dialled: string, raw: RawClassification): NumberInfo {
     const info: NumberInfo = Object.freeze({
       dialled,
       e164: raw.e164,

@@ -42,6 +42,8 @@ export const MAX_HISTORY = 256
  * that two national numbers that differ only in the area code are not one number. */
 const TAIL_DIGITS = 10
 const WALK_DIGITS = 4
+const SEPARATOR = /[\s().-]/
+const SEPARATORS = /[\s().-]/g
 
 export function historyCapacity(s: DetectionSettings): number {
   return Math.min(MAX_HISTORY, Math.max(16, s.sequentialSameNumber, s.prefixProbing, s.numberWalking) + 1)
@@ -55,20 +57,11 @@ export class DialHistory {
     this.#ring = new Array<Attempt | undefined>(capacity)
   }
 
-  /** Newest first. */
-  *#recent(since: number): Generator<Attempt> {
-    const n = this.#ring.length
-    for (let i = 1; i <= n; i++) {
-      const a = this.#ring[(this.#next - i + n) % n]
-      if (a === undefined || a.time < since) return
-      yield a
-    }
-  }
-
   /** Records the attempt and returns the patterns it completes. */
   record(number: NumberInfo, time: number, s: DetectionSettings): Detection[] {
-    const cleaned = number.dialled.replace(/[\s().-]/g, '').slice(0, 64)
-    const dialledDigits = cleaned.replace(/\D/g, '')
+    const d = number.dialled
+    const cleaned = (SEPARATOR.test(d) ? d.replace(SEPARATORS, '') : d).slice(0, 64)
+    const dialledDigits = asciiDigits(cleaned)
     const key = number.e164 ?? cleaned
     const digits = number.e164 !== null ? number.e164.slice(1) : dialledDigits
     const tail = dialledDigits.length >= TAIL_DIGITS ? dialledDigits.slice(-TAIL_DIGITS) : null
@@ -76,11 +69,21 @@ export class DialHistory {
     const now: Attempt = { time, key, digits, tail, variant }
     const since = time - s.windowMs
     const out: Detection[] = []
+    // the attempts within the window, newest first: ring[(next - i) mod n] for i = 1 … recent
+    const ring = this.#ring
+    const n = ring.length
+    let recent = 0
+    while (recent < n) {
+      const a = ring[(this.#next - recent - 1 + n) % n]
+      if (a === undefined || a.time < since) break
+      recent++
+    }
+    const at = (i: number): Attempt => ring[(this.#next - i - 1 + n) % n]!
 
     // sequential: the run of attempts to this number, newest first
     let run = 1
-    for (const a of this.#recent(since)) {
-      if (a.key !== key) break
+    for (let i = 0; i < recent; i++) {
+      if (at(i).key !== key) break
       run++
     }
     if (run >= s.sequentialSameNumber)
@@ -88,29 +91,37 @@ export class DialHistory {
 
     // prefix probing: distinct prefixes in front of the same subscriber digits
     if (tail !== null) {
-      const variants = new Set([variant])
-      for (const a of this.#recent(since)) if (a.tail === tail) variants.add(a.variant)
-      if (variants.size >= s.prefixProbing)
+      let variants: Set<string> | null = null
+      for (let i = 0; i < recent; i++) {
+        const a = at(i)
+        if (a.tail === tail && a.variant !== variant) (variants ??= new Set([variant])).add(a.variant)
+      }
+      const count = variants?.size ?? 1
+      if (count >= s.prefixProbing)
         out.push({
           kind: 'prefix',
-          count: variants.size,
+          count,
           threshold: s.prefixProbing,
-          detail: { digits: tail, prefixes: [...variants] },
+          detail: { digits: tail, prefixes: variants !== null ? [...variants] : [variant] },
         })
     }
 
     // number walking: consecutive numbers that share everything but the last digits
     if (digits.length >= 8) {
       const stem = digits.slice(0, -WALK_DIGITS)
-      const seen = new Set([Number(digits.slice(-WALK_DIGITS))])
-      for (const a of this.#recent(since))
-        if (a.digits.length === digits.length && a.digits.startsWith(stem))
-          seen.add(Number(a.digits.slice(-WALK_DIGITS)))
       const last = Number(digits.slice(-WALK_DIGITS))
+      let seen: Set<number> | null = null
+      for (let i = 0; i < recent; i++) {
+        const a = at(i)
+        if (a.digits.length === digits.length && a.digits.startsWith(stem))
+          (seen ??= new Set([last])).add(Number(a.digits.slice(-WALK_DIGITS)))
+      }
       let lo = last
       let hi = last
-      while (seen.has(lo - 1)) lo--
-      while (seen.has(hi + 1)) hi++
+      if (seen !== null) {
+        while (seen.has(lo - 1)) lo--
+        while (seen.has(hi + 1)) hi++
+      }
       const count = hi - lo + 1
       if (count >= s.numberWalking)
         out.push({
@@ -131,11 +142,25 @@ function pad(n: number): string {
   return String(n).padStart(WALK_DIGITS, '0')
 }
 
+/** The ASCII digits of `text` (what `/\D/g` removal leaves). */
+function asciiDigits(text: string): string {
+  let i = 0
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++
+  if (i === text.length) return text
+  let out = text.slice(0, i)
+  for (; i < text.length; i++) if (isDigit(text.charCodeAt(i))) out += text[i]
+  return out
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
 /** Characters of `cleaned` (from the end) that hold its last TAIL_DIGITS digits. */
 function tailSpan(cleaned: string): number {
   let digits = 0
   for (let i = cleaned.length - 1; i >= 0; i--) {
-    if (/\d/.test(cleaned[i]!)) digits++
+    if (isDigit(cleaned.charCodeAt(i))) digits++
     if (digits === TAIL_DIGITS) return cleaned.length - i
   }
   return cleaned.length

@@ -84,6 +84,24 @@ export interface FraudDecision {
   readonly findings: readonly FraudFinding[]
 }
 
+/** An account's settled spend for a calendar day (YYYY-MM-DD) and month (YYYY-MM). */
+export interface SpendSnapshot {
+  readonly day: string
+  readonly spendDay: number
+  readonly month: string
+  readonly spendMonth: number
+}
+
+/** Counters of one account to put back after a restart (FraudEngine.restore). */
+export interface CounterSnapshot {
+  readonly account: string
+  readonly tenant?: string | null
+  readonly spend?: SpendSnapshot
+  readonly callsDay?: number
+  readonly internationalDay?: number
+  readonly premiumDay?: number
+}
+
 /** Learned patterns (src/fraud/patterns.ts). */
 export interface PatternChecker {
   check(call: CallAttempt, number: NumberInfo): readonly FraudFinding[]
@@ -248,6 +266,11 @@ interface ActiveCall {
 
 const PREMIUM_CLASSES: ReadonlySet<DestinationClass> = new Set(['premium', 'shared-cost', 'satellite'])
 
+/** what tick() findings say about a call (built only when there is a finding) */
+function callDetail(c: ActiveCall): Record<string, unknown> {
+  return { account: c.accountKey.split('\u0000')[1], e164: c.number.e164, cls: c.number.cls }
+}
+
 function money(n: number): number {
   return Math.round(n * 1e6) / 1e6
 }
@@ -270,6 +293,8 @@ export class FraudEngine {
   readonly #trunks = new Map<string, Trunk>()
   /** account name → tenants that list it */
   readonly #accountTenants = new Map<string, Tenant[]>()
+  /** a tenant's accounts by name (the first of a name, as Array.find): no scan per call */
+  readonly #accountsByName = new Map<Tenant, Map<string, Tenant['accounts'][number]>>()
   readonly #profiles = new Map<string, Profile>()
   readonly #tenantDefaults = new Map<string, Profile>()
   #siteDefaults: Profile | null = null
@@ -314,6 +339,16 @@ export class FraudEngine {
     return list !== undefined && list.length === 1 ? list[0]! : null
   }
 
+  #accountIn(tenant: Tenant, name: string): Tenant['accounts'][number] | undefined {
+    let byName = this.#accountsByName.get(tenant)
+    if (byName === undefined) {
+      byName = new Map()
+      for (const a of tenant.accounts) if (!byName.has(a.name)) byName.set(a.name, a)
+      this.#accountsByName.set(tenant, byName)
+    }
+    return byName.get(name)
+  }
+
   #accountKey(call: { account: string; tenant?: string | null; trunk?: string | null }): string {
     if (call.trunk != null && this.#trunks.has(call.trunk)) return `trunk\u0000${call.trunk}`
     const t = this.#tenantOf(call.account, call.tenant)
@@ -340,7 +375,7 @@ export class FraudEngine {
       return prof
     }
     const tenant = this.#tenantOf(call.account, call.tenant)
-    const account = tenant?.accounts.find((a) => a.name === call.account)
+    const account = tenant !== null ? this.#accountIn(tenant, call.account) : undefined
     if (tenant !== null && account !== undefined) {
       const key = `${tenant.name}\u0000${account.name}`
       let prof = this.#profiles.get(key)
@@ -863,7 +898,6 @@ export class FraudEngine {
         if (now - c.ending >= this.#endGraceMs) stale.push(c.id)
         continue
       }
-      const detail = { account: c.accountKey.split('\u0000')[1], e164: c.number.e164, cls: c.number.cls }
       const susp = this.#suspension(c.accountKey, now)
       if (susp !== null) {
         report(
@@ -872,7 +906,7 @@ export class FraudEngine {
             'barred',
             'fraud.account.suspended',
             `account suspended (${susp.finding.code})`,
-            { ...detail, cause: susp.finding.code },
+            { ...callDetail(c), cause: susp.finding.code },
             { action: 'reject' },
           ),
         )
@@ -886,7 +920,7 @@ export class FraudEngine {
               'duration',
               'fraud.duration.ringing',
               `call unanswered after ${Math.round((now - c.start) / 1000)} s`,
-              { ...detail, ringMs: now - c.start },
+              { ...callDetail(c), ringMs: now - c.start },
               { action: 'reject' },
             ),
           )
@@ -908,7 +942,7 @@ export class FraudEngine {
             'duration',
             'fraud.duration',
             `call up for ${Math.round(talk / 1000)} s, limit ${Math.round(maxMs / 1000)} s`,
-            { ...detail, durationMs: talk, limitMs: maxMs },
+            { ...callDetail(c), durationMs: talk, limitMs: maxMs },
           ),
         )
         if (c.ending !== null) continue
@@ -922,7 +956,7 @@ export class FraudEngine {
               'spend',
               'fraud.spend.call',
               `call cost ${money(cost)} of ${perCall} ${this.#policy.fraud.currency}`,
-              { ...detail, spent: money(cost), limit: perCall },
+              { ...callDetail(c), spent: money(cost), limit: perCall },
             ),
           )
       }
@@ -973,6 +1007,41 @@ export class FraudEngine {
   /** Lifts a suspension early (admin action). Returns whether there was one. */
   unsuspend(account: string, tenant?: string | null): boolean {
     return this.#suspended.delete(this.#accountKey({ account, tenant: tenant ?? null }))
+  }
+
+  /** Settled spend of an account (calls that ended) for its current calendar day and month, as
+   * the gateway persists it (src/proxy/fraud-hooks.ts); null when the account has no counters. */
+  spendOf(account: string, tenant?: string | null, now: number = this.#now()): SpendSnapshot | null {
+    const key = this.#accountKey({ account, tenant: tenant ?? null })
+    const s = this.#accounts.peek(key)
+    if (s === undefined) return null
+    const tz = this.#profileOf({ id: '', account, tenant: tenant ?? null, dialled: '', time: now }).timezone
+    const t = this.#settled(s, now, tz)
+    return { day: s.spendDayKey, spendDay: t.day, month: s.spendMonthKey, spendMonth: t.month }
+  }
+
+  /** Puts back counters persisted before a restart: the settled spend (kept only when its day /
+   * month is still the current one) and the calls of the last 24 hours (all, international,
+   * premium), which count in the day windows from `now` on. Applied to the account and to its
+   * tenant when the tenant has limits (a tenant's counters are the sum of its accounts).
+   * Concurrency is never restored: calls in progress die with the process. */
+  restore(r: CounterSnapshot, now: number = this.#now()): void {
+    const tenant = r.tenant ?? null
+    const profile = this.#profileOf({ id: '', account: r.account, tenant, dialled: '', time: now })
+    const scopes = [this.#accountScope(this.#accountKey({ account: r.account, tenant }), true)!]
+    if (profile.tenant?.limits !== undefined) scopes.push(this.#tenantScope(profile.tenant.name))
+    const n = (v: number | undefined) => Math.min(Math.max(0, Math.floor(v ?? 0)), 100_000)
+    const amount = (v: number) => (Number.isFinite(v) && v > 0 ? v : 0)
+    for (const s of scopes) {
+      this.#settled(s, now, profile.timezone)
+      if (r.spend !== undefined) {
+        if (r.spend.day === s.spendDayKey) s.spendDay += amount(r.spend.spendDay)
+        if (r.spend.month === s.spendMonthKey) s.spendMonth += amount(r.spend.spendMonth)
+      }
+      for (let i = n(r.callsDay); i > 0; i--) s.day.add(now)
+      for (let i = n(r.internationalDay); i > 0; i--) (s.intlDay ??= new BucketWindow(DAY, 24)).add(now)
+      for (let i = n(r.premiumDay); i > 0; i--) (s.premDay ??= new BucketWindow(DAY, 24)).add(now)
+    }
   }
 
   stats(): { activeCalls: number; accountsTracked: number; suspended: number } {

@@ -112,6 +112,11 @@ export class GenerationalCache<V> {
     return o
   }
 
+  /** The value without refreshing it. */
+  peek(key: string): V | undefined {
+    return this.#young.get(key) ?? this.#old.get(key)
+  }
+
   set(key: string, value: V): void {
     this.#young.set(key, value)
     if (this.#young.size >= this.#half) {

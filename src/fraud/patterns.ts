@@ -117,6 +117,8 @@ export class LearnedPatterns implements PatternChecker {
   readonly #opts: Required<Omit<PatternOptions, 'timeZoneOf'>>
   readonly #zoneOf: (tenant: string | null) => string
   readonly #accounts = new Map<string, AccountPattern>()
+  /** the same patterns by tenant ('' for none) and account: a lookup builds no key string */
+  readonly #byTenant = new Map<string, Map<string, AccountPattern>>()
   /** accounts not learned because the table was full */
   notTracked = 0
 
@@ -232,7 +234,7 @@ export class LearnedPatterns implements PatternChecker {
   /** Checks a finished call (talk time); call before learn(). */
   checkCompleted(cdr: Cdr, tenant: string | null = cdr.tenant): readonly FraudFinding[] {
     if (cdr.account === null || !this.#opts.enabled || cdr.billableMs <= 0) return NONE
-    const p = this.#accounts.get(key(cdr.account, tenant))
+    const p = this.#byTenant.get(tenant ?? '')?.get(cdr.account)
     if (p === undefined || p.answered < MIN_ANSWERED || cdr.start - p.first < this.#opts.minHistoryMs)
       return NONE
     const usual = 2 ** (p99Bin(p) + 1) - 1
@@ -313,8 +315,7 @@ export class LearnedPatterns implements PatternChecker {
   }
 
   #get(account: string, tenant: string | null, create: boolean): AccountPattern | null {
-    const k = key(account, tenant)
-    let p = this.#accounts.get(k)
+    let p = this.#byTenant.get(tenant ?? '')?.get(account)
     if (p !== undefined) return p
     if (!create) return null
     if (this.#accounts.size >= this.#opts.maxAccounts) {
@@ -339,7 +340,10 @@ export class LearnedPatterns implements PatternChecker {
       alerted: 0,
       reported: null,
     }
-    this.#accounts.set(k, p)
+    this.#accounts.set(key(account, tenant), p)
+    let inTenant = this.#byTenant.get(tenant ?? '')
+    if (inTenant === undefined) this.#byTenant.set(tenant ?? '', (inTenant = new Map()))
+    inTenant.set(account, p)
     return p
   }
 }

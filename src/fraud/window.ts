@@ -7,6 +7,8 @@ export class BucketWindow {
   readonly #bucketMs: number
   /** absolute index (time / bucketMs) of the newest bucket, -1 before the first use */
   #head = -1
+  /** the sum of the buckets, kept up to date so that count() is not a loop */
+  #total = 0
 
   constructor(windowMs: number, buckets: number) {
     this.#counts = new Uint32Array(buckets)
@@ -22,20 +24,23 @@ export class BucketWindow {
     if (idx <= this.#head) return // same bucket, or the clock stepped back: count into the newest
     const n = this.#counts.length
     const steps = Math.min(n, idx - this.#head)
-    for (let i = 1; i <= steps; i++) this.#counts[(this.#head + i) % n] = 0
+    for (let i = 1; i <= steps; i++) {
+      const b = (this.#head + i) % n
+      this.#total -= this.#counts[b]!
+      this.#counts[b] = 0
+    }
     this.#head = idx
   }
 
   count(now: number): number {
     this.#advance(now)
-    let s = 0
-    for (const c of this.#counts) s += c
-    return s
+    return this.#total
   }
 
   add(now: number): void {
     this.#advance(now)
     const i = this.#head % this.#counts.length
     this.#counts[i] = this.#counts[i]! + 1
+    this.#total++
   }
 }

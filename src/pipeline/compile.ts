@@ -14,6 +14,7 @@ import { createIngressStage } from './stages/ingress.js'
 import { createMethodsStage } from './stages/methods.js'
 import { createSanityStage } from './stages/sanity.js'
 import { createScannerStage, type ScannerOptions } from './stages/scanner.js'
+import { createTollFraudStage } from './stages/toll-fraud.js'
 import { createTopologyHidingStage } from './stages/topology-hiding.js'
 
 export interface Plan {
@@ -43,6 +44,7 @@ export function buildStages(deps: StageDeps, opts: BuildOptions = {}): Stage[] {
     out.push(createIdentityStage(deps))
   if (g.authGuard.enabled) out.push(createAuthGuardStage(deps))
   if (g.antiEnumeration.enabled) out.push(createAntiEnumerationStage(deps))
+  if (deps.fraud !== undefined && deps.policy.fraud.enabled) out.push(createTollFraudStage(deps, deps.fraud))
   if (g.topologyHiding.enabled) out.push(createTopologyHidingStage(deps))
   return out
 }

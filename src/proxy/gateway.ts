@@ -20,7 +20,7 @@ import { type RequestInfo, SipContext } from '../pipeline/context.js'
 import type { StageDeps } from '../pipeline/deps.js'
 import { KnownSources } from '../pipeline/known-sources.js'
 import { runStages, setStageErrorHandler } from '../pipeline/run.js'
-import { CONTINUE, type Outcome, type Stage } from '../pipeline/stage.js'
+import { type BanOutcome, CONTINUE, type Outcome, type Stage } from '../pipeline/stage.js'
 import { BANNED } from '../pipeline/stages/ingress.js'
 import { BRANCH_PREFIX } from '../pipeline/stages/sanity.js'
 import {
@@ -200,6 +200,7 @@ export class Gateway {
       knownSources: this.knownSources,
       isTrusted: (a) => this.isTrusted(a),
       publish: (e) => this.#publish(e),
+      banLater: (a, o, stage) => this.#ban(a, o, stage, this.#now(), {}),
       ...(this.fraud !== null ? { fraud: this.fraud } : {}),
     }
     const plan = compilePlan(this.#stagesFor(deps)) // throws before anything is swapped
@@ -289,6 +290,7 @@ export class Gateway {
       knownSources: this.knownSources,
       isTrusted: (a) => this.isTrusted(a),
       publish: (e) => this.#publish(e),
+      banLater: (a, o, stage) => this.#ban(a, o, stage, this.#now(), {}),
       ...(this.fraud !== null ? { fraud: this.fraud } : {}),
     }
     this.#plan = compilePlan(this.#stagesFor(deps))
@@ -477,33 +479,47 @@ export class Gateway {
           this.#event(ctx, out.code, 'drop', target, { trusted: true })
           return
         }
-        void Promise.resolve(
-          this.store.ban({
-            address: target,
-            ttlMs: out.ttlMs,
-            code: out.code,
-            source: 'gateway',
-            escalate: out.escalate ?? 1,
-            detail: { stage: ctx.decidedBy },
-          }),
-        ).then(
-          (rec) =>
-            this.#publish({
-              time: ctx.now,
-              address: target,
-              ...(target === ctx.address ? { port: ctx.port, transport: ctx.transport } : {}),
-              ...accountOf(ctx),
-              code: out.code,
-              stage: ctx.decidedBy ?? 'gateway',
-              action: 'ban',
-              severity: 'warning',
-              detail: { ttlMs: rec.expiresAt - rec.updatedAt, offences: rec.offences },
-            }),
-          (err: unknown) => this.#log.error({ err }, 'ban failed'),
-        )
+        this.#ban(target, out, ctx.decidedBy ?? 'gateway', ctx.now, {
+          ...(target === ctx.address ? { port: ctx.port, transport: ctx.transport } : {}),
+          ...accountOf(ctx),
+        })
         return
       }
     }
+  }
+
+  /** Bans `target` in the store and publishes the ban (trusted sources are never banned). */
+  #ban(
+    target: string,
+    out: BanOutcome,
+    stage: string,
+    now: number,
+    extra: Pick<SecurityEvent, 'port' | 'transport' | 'account'>,
+  ): void {
+    if (this.isTrusted(target)) return
+    void Promise.resolve(
+      this.store.ban({
+        address: target,
+        ttlMs: out.ttlMs,
+        code: out.code,
+        source: 'gateway',
+        escalate: out.escalate ?? 1,
+        detail: { stage },
+      }),
+    ).then(
+      (rec) =>
+        this.#publish({
+          time: now,
+          address: target,
+          ...extra,
+          code: out.code,
+          stage,
+          action: 'ban',
+          severity: 'warning',
+          detail: { ttlMs: rec.expiresAt - rec.updatedAt, offences: rec.offences },
+        }),
+      (err: unknown) => this.#log.error({ err }, 'ban failed'),
+    )
   }
 
   #event(

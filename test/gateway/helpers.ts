@@ -13,7 +13,7 @@ import type { BuildOptions } from '../../src/pipeline/compile.js'
 import { buildStages } from '../../src/pipeline/compile.js'
 import { Gateway } from '../../src/proxy/gateway.js'
 import { createMemoryStore } from '../../src/state/memory.js'
-import type { SyncStore } from '../../src/state/store.js'
+import type { Store, SyncStore } from '../../src/state/store.js'
 
 /** A free UDP port on host (ephemeral range, outside the default RTP range 10000-20000). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -48,6 +48,8 @@ export async function startGateway(opts: {
   tls?: boolean
   /** the gateway's clock (timeouts without waiting) */
   now?: () => number
+  /** the gateway sees the store through promises, as with Redis (TestGateway.store stays sync) */
+  asyncStore?: boolean
 }): Promise<TestGateway> {
   const host = opts.host ?? '127.0.0.1'
   const port = await freePort(host)
@@ -71,7 +73,7 @@ export async function startGateway(opts: {
   const logger = pino({ level: 'silent' })
   const gw = new Gateway({
     policy,
-    store,
+    store: opts.asyncStore === true ? asAsync(store) : store,
     bus,
     logger,
     ...(opts.build !== undefined ? { stages: (d) => buildStages(d, opts.build) } : {}),
@@ -89,6 +91,30 @@ export async function startGateway(opts: {
       store.close()
     },
   }
+}
+
+/** The store seen through promises resolved on a later turn, as the Redis adapter answers;
+ * isBanned (required synchronous) and onBanChange stay as they are. */
+export function asAsync(store: SyncStore): Store {
+  const immediate = new Set(['isBanned', 'onBanChange', 'close', 'sweep', 'stats'])
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver)
+      if (typeof v !== 'function') return v
+      const f = v as (...a: unknown[]) => unknown
+      if (immediate.has(String(key))) return f.bind(target)
+      return (...args: unknown[]) =>
+        new Promise((resolve, reject) =>
+          setImmediate(() => {
+            try {
+              resolve(f.apply(target, args))
+            } catch (err) {
+              reject(err instanceof Error ? err : new Error(String(err)))
+            }
+          }),
+        )
+    },
+  }) as unknown as Store
 }
 
 /** A UDP peer that records what it receives. */

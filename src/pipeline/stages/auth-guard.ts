@@ -58,31 +58,51 @@ export function createAuthGuardStage(deps: StageDeps): Stage {
     const failure = st === 403 || ((st === 401 || st === 407) && r.hadCredentials)
     if (!failure || deps.isTrusted(r.address)) return CONTINUE
     if (r.account !== null) {
-      const n = store.hit(`auth:account:${r.account}`, a.perAccount.windowMs)
-      if (typeof n === 'number' && n === a.perAccount.maxFailures) {
-        locked.set(r.account, ctx.now + a.perAccount.lockMs)
-        if (locked.size > MAX_LOCKS) locked.delete(locked.keys().next().value!)
-        void store.set(`auth:lock:${r.account}`, String(ctx.now + a.perAccount.lockMs), a.perAccount.lockMs)
-        void store.sadd(LOCKS_KEY, r.account, a.perAccount.lockMs)
-        deps.publish({
-          time: ctx.now,
-          address: r.address,
-          port: r.port,
-          account: r.account,
-          code: 'auth.account-locked',
-          stage: 'auth-guard',
-          action: 'lock',
-          severity: 'critical',
-          detail: { failures: n, windowMs: a.perAccount.windowMs, lockMs: a.perAccount.lockMs },
-        })
+      const account = r.account
+      const n = store.hit(`auth:account:${account}`, a.perAccount.windowMs)
+      const check = (count: number): void => {
+        if (count === a.perAccount.maxFailures) lock(account, r.address, r.port, count, ctx.now)
       }
+      if (typeof n === 'number') check(n)
+      else n.then(check, () => {})
     }
-    const n = store.hit(`auth:source:${r.address}`, a.perSource.windowMs)
-    if (typeof n === 'number' && n >= a.perSource.maxFailures) {
-      void store.resetCounter(`auth:source:${r.address}`)
+    const address = r.address
+    const n = store.hit(`auth:source:${address}`, a.perSource.windowMs)
+    if (typeof n === 'number') {
+      if (n < a.perSource.maxFailures) return CONTINUE
+      void store.resetCounter(`auth:source:${address}`)
       return banSource
     }
+    // an asynchronous store (Redis) answers later: the ban follows the reply
+    n.then(
+      (count) => {
+        if (count < a.perSource.maxFailures) return
+        void Promise.resolve(store.resetCounter(`auth:source:${address}`)).catch(() => {})
+        deps.banLater?.(address, banSource, 'auth-guard')
+      },
+      () => {},
+    )
     return CONTINUE
+  }
+
+  function lock(account: string, address: string, port: number, failures: number, now: number): void {
+    locked.set(account, now + a.perAccount.lockMs)
+    if (locked.size > MAX_LOCKS) locked.delete(locked.keys().next().value!)
+    void Promise.resolve(
+      store.set(`auth:lock:${account}`, String(now + a.perAccount.lockMs), a.perAccount.lockMs),
+    ).catch(() => {})
+    void Promise.resolve(store.sadd(LOCKS_KEY, account, a.perAccount.lockMs)).catch(() => {})
+    deps.publish({
+      time: now,
+      address,
+      port,
+      account,
+      code: 'auth.account-locked',
+      stage: 'auth-guard',
+      action: 'lock',
+      severity: 'critical',
+      detail: { failures, windowMs: a.perAccount.windowMs, lockMs: a.perAccount.lockMs },
+    })
   }
 
   return Object.freeze({

@@ -57,8 +57,17 @@ export function createSanityStage(deps: StageDeps, opts: SanityOptions = {}): St
     if (ctx.phase === 'reply' || minimal || ctx.fromUpstream)
       return e.status === null ? drop('sanity.malformed') : DROP_MALFORMED
     if (!deps.isTrusted(ctx.address)) {
-      const n = store.hit(`sanity:malformed:${ctx.address}`, s.banAfterMalformed.windowMs)
-      if (typeof n === 'number' && n >= s.banAfterMalformed.count) return malformedBan
+      const address = ctx.address
+      const n = store.hit(`sanity:malformed:${address}`, s.banAfterMalformed.windowMs)
+      if (typeof n === 'number') {
+        if (n >= s.banAfterMalformed.count) return malformedBan
+      } else
+        n.then(
+          (count) => {
+            if (count >= s.banAfterMalformed.count) deps.banLater?.(address, malformedBan, 'sanity')
+          },
+          () => {},
+        )
     }
     if (s.onMalformed === 'drop') return DROP_MALFORMED
     return parseOutcome(e.code, e.status, e.reason ?? 'Bad Request')
