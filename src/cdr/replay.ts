@@ -150,7 +150,8 @@ export class CdrReplay {
         for (const t of engine.tick(this.#clock)) {
           const a = this.#active.get(t.id)
           if (a !== undefined) this.#report(t.finding, this.#clock, t.id, a.cdr, a.call)
-          engine.ended(t.id, this.#clock)
+          // an alert-only finding lets the call go on (the engine reports it once per call)
+          if (t.finding.action !== 'alert') engine.ended(t.id, this.#clock)
         }
       }
       if (ev.kind === START) this.#start(ev)

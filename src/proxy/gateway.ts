@@ -91,6 +91,8 @@ export class Gateway {
   readonly #bus: EventBus
   readonly #log: Logger
   readonly #now: () => number
+  /** `branch|address:port` of INVITEs a stage refused → when (their ACKs are absorbed) */
+  readonly #refusedInvites = new Map<string, number>()
   readonly #listeners: UdpListener[] = []
   readonly #tcp: TcpListener[] = []
   #plan!: Plan
@@ -463,6 +465,7 @@ export class Gateway {
             ? buildResponse(m, out.status, out.reason, out.headers)
             : buildResponseFromRaw(ctx.buf, out.status, out.reason)
         if (res !== null) listener.send(res, ctx.port, ctx.address)
+        if (res !== null && m?.method === 'INVITE' && out.status >= 300) this.#rememberRefusal(m, ctx)
         this.#event(ctx, out.code, res !== null ? 'reply' : 'drop', target, { status: out.status })
         return
       }
@@ -470,6 +473,8 @@ export class Gateway {
         // a response built by the stage, sent as is (anti-enumeration's challenges)
         const ok = ctx.phase === 'request' && ctx.message?.method !== 'ACK'
         if (ok) listener.send(out.bytes, ctx.port, ctx.address)
+        if (ok && ctx.message?.method === 'INVITE' && out.status >= 300)
+          this.#rememberRefusal(ctx.message, ctx)
         this.#event(ctx, out.code, ok ? 'reply' : 'drop', target, { status: out.status })
         return
       }
@@ -486,6 +491,21 @@ export class Gateway {
         return
       }
     }
+  }
+
+  /** An INVITE refused by a stage: its ACK (same branch, RFC 3261 17.1.1.3) is absorbed, not
+   * relayed to a PBX that never saw the INVITE. Bounded; entries older than 64×T1 go first. */
+  #rememberRefusal(m: SipMessage, ctx: SipContext): void {
+    const branch = m.topVia()?.branch
+    if (branch == null) return
+    const map = this.#refusedInvites
+    if (map.size >= 10_000) {
+      for (const [k, t] of map) {
+        if (ctx.now - t < 64 * this.policy.gateway.proxy.timerT1Ms && map.size < 10_000) break
+        map.delete(k)
+      }
+    }
+    map.set(`${branch}|${ctx.address}:${ctx.port}`, ctx.now)
   }
 
   /** Bans `target` in the store and publishes the ban (trusted sources are never banned). */
@@ -569,6 +589,10 @@ export class Gateway {
       const tx = this.#byServer.get(`${branch}|INVITE|${src}`)
       if (tx !== undefined && tx.lastStatus >= 300) {
         this.stats.absorbed++ // hop-by-hop ACK of a non-2xx: we sent our own upstream
+        return
+      }
+      if (this.#refusedInvites.delete(`${branch}|${src}`)) {
+        this.stats.absorbed++ // the ACK of a refusal by a stage: the PBX never saw the INVITE
         return
       }
       this.#forwardStateless(m, ctx, listener)

@@ -57,8 +57,8 @@ function analyze(extra: string[]) {
 
 describe('cdr analyze: look-ahead classification', () => {
   it('finds exactly the same with and without the worker', () => {
-    const a = analyze([])
-    const b = analyze(['--no-prefetch'])
+    const a = analyze(['--prefetch'])
+    const b = analyze([])
     assert.equal(a.status, 1)
     assert.equal(b.status, 1)
     assert.ok(a.stdout.trim().split('\n').length > 10, a.stdout)
