@@ -10,6 +10,7 @@
 // checks do their real work: password assessment for every secret and graph walks that succeed.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { seededRandom } from '../../src/state/internal/prng.js'
 
 export interface GenerateOptions {
   readonly endpoints: number
@@ -30,17 +31,7 @@ export interface Generated {
   readonly contexts: number
 }
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'
 

@@ -7,6 +7,7 @@
 // (victims of injection: must never be banned).
 import { createWriteStream } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { seededRandom } from '../../src/state/internal/prng.js'
 
 export interface Truth {
   readonly lines: number
@@ -15,16 +16,7 @@ export interface Truth {
   readonly victims: string[]
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry32 = seededRandom
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n))
 

@@ -6,6 +6,8 @@
 // Documentation addresses only: example.com/.net domains, RFC 5737 public addresses and
 // RFC 1918 LAN addresses.
 
+import { seededRandom } from '../../src/state/internal/prng.js'
+
 export type MixKind = 'REGISTER' | 'INVITE' | '200-INVITE' | 'ACK' | 'BYE'
 
 /** The fields a gateway routes on; every parser under test must return exactly these. */
@@ -69,17 +71,7 @@ const NAMES = ['Alice Smith', 'Bob Jones', 'Reception', 'Dr. Chen', 'Sales Desk 
 
 const ALLOW = 'INVITE, ACK, OPTIONS, CANCEL, BYE, REFER, NOTIFY, INFO, SUBSCRIBE, UPDATE, PRACK, MESSAGE'
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 class Gen {
   readonly next: () => number

@@ -5,6 +5,7 @@
 import { csvField } from './csv.js'
 import { zoneClock } from './time.js'
 import type { Cdr, CdrDisposition } from './types.js'
+import { seededRandom } from '../state/internal/prng.js'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -33,17 +34,7 @@ export interface AttackInfo {
   readonly calls: number
 }
 
-/** mulberry32: small, fast, good enough for traffic shapes */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 const digits = (r: () => number, n: number) => {
   let s = ''

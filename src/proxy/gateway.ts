@@ -724,20 +724,7 @@ export class Gateway {
     listener.send(buildResponse(m, 200, 'OK'), ctx.port, ctx.address)
     if (tx.state === COMPLETED) return
     if (tx.dialog !== null) tx.dialog.cancelled = true
-    const lines = [
-      `CANCEL ${tx.requestUri} SIP/2.0`,
-      `Via: SIP/2.0/${tx.nextListener.viaSentBy};branch=${tx.clientBranch};rport`,
-      ...tx.routes.map((r) => `Route: ${r}`),
-      'Max-Forwards: 70',
-      `From: ${tx.fromValue}`,
-      `To: ${tx.toValue}`,
-      `Call-ID: ${tx.callId}`,
-      `CSeq: ${tx.cseq} CANCEL`,
-      'Content-Length: 0',
-      '',
-      '',
-    ]
-    tx.nextListener.send(Buffer.from(lines.join('\r\n')), tx.nextPort, tx.nextAddress)
+    this.#sendCancel(tx)
   }
 
   #nextHop(m: SipMessage, ctx: SipContext): { address: string; port: number; listener: Sender } | null {

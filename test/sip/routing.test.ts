@@ -9,6 +9,7 @@ import { describe, test } from 'node:test'
 import { buildMix } from '../../bench/parse/mix.js'
 import { type ParseOptions, parseMessage, type SipMessage } from '../../src/sip/index.js'
 import { FULL, sip, TORTURE_DIR } from './helpers.js'
+import { seededRandom } from '../../src/state/internal/prng.js'
 
 const LAZY: ParseOptions = {}
 
@@ -74,17 +75,7 @@ function checkBoth(buf: Buffer, opts: ParseOptions, label: string, strict: boole
   return check(r.message, label, strict) + check(m2, `${label} (typed first)`, strict)
 }
 
-/** mulberry32: a small seeded PRNG, so every run mutates the same way. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 const INSERTS = [
   '\r\n ',
