@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -24,6 +24,7 @@ import { Gateway } from '../../src/proxy/gateway.js'
 import { createMemoryStore } from '../../src/state/memory.js'
 import { createSqliteStore } from '../../src/state/sqlite.js'
 import type { SyncStore } from '../../src/state/store.js'
+import { smtpSink } from '../report/smtp-sink.js'
 import { answer, freePort, GATEWAY_FIXTURES, have, Peers, request, sleep, UdpPeer } from './helpers.js'
 
 const FIX = join(GATEWAY_FIXTURES, 'fraud')
@@ -36,60 +37,6 @@ const CUBA = '005372345678' // a country denied by the policy
 const NATIONAL = '03012345678' // Berlin
 const FRANCE = '0033142278186'
 const UK = '00442079460000' // priced at 60 / minute: 1 per second
-
-/** A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, QUIT): enough for nodemailer. */
-async function smtpServer(): Promise<{
-  port: number
-  mails: { to: string[]; data: string }[]
-  server: NetServer
-}> {
-  const mails: { to: string[]; data: string }[] = []
-  const server = createNetServer((sock) => {
-    sock.setEncoding('utf8')
-    let buf = ''
-    let inData = false
-    let to: string[] = []
-    let data: string[] = []
-    const reply = (line: string) => sock.write(`${line}\r\n`)
-    reply('220 localhost test SMTP')
-    sock.on('data', (chunk: string) => {
-      buf += chunk
-      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
-        const line = buf.slice(0, i)
-        buf = buf.slice(i + 2)
-        if (inData) {
-          if (line === '.') {
-            inData = false
-            mails.push({ to, data: data.join('\n') })
-            reply('250 OK queued')
-          } else data.push(line.startsWith('..') ? line.slice(1) : line)
-          continue
-        }
-        const cmd = line.slice(0, 4).toUpperCase()
-        if (cmd === 'EHLO') reply('250-localhost\r\n250 8BITMIME')
-        else if (cmd === 'HELO') reply('250 localhost')
-        else if (cmd === 'MAIL') {
-          to = []
-          data = []
-          reply('250 OK')
-        } else if (cmd === 'RCPT') {
-          to.push(line)
-          reply('250 OK')
-        } else if (cmd === 'DATA') {
-          inData = true
-          reply('354 go ahead')
-        } else if (cmd === 'QUIT') {
-          reply('221 bye')
-          sock.end()
-        } else if (cmd === 'RSET' || cmd === 'NOOP') reply('250 OK')
-        else reply('502 not implemented')
-      }
-    })
-    sock.on('error', () => {})
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  return { port: (server.address() as AddressInfo).port, mails, server }
-}
 
 interface FraudGateway {
   readonly gw: Gateway
@@ -253,7 +200,7 @@ describe(
     const uasLog = join(dir, 'uas-messages.log')
     const hooks: Record<string, unknown>[] = []
     let web: Server
-    let smtp: Awaited<ReturnType<typeof smtpServer>>
+    let smtp: Awaited<ReturnType<typeof smtpSink>>
     let store: SyncStore
     let g: FraudGateway
     let uasPort = 0
@@ -275,7 +222,7 @@ describe(
         })
       })
       await new Promise<void>((r) => web.listen(0, '127.0.0.1', r))
-      smtp = await smtpServer()
+      smtp = await smtpSink({ closeAfterFile: false })
       uasPort = await freePort(UAS_HOST)
       peers.start('sipp', [
         '-sf',

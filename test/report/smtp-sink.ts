@@ -9,8 +9,12 @@ export interface ReceivedMail {
   readonly data: string
 }
 
-/** A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, QUIT), enough for nodemailer. */
-export async function smtpSink(): Promise<{ port: number; mails: ReceivedMail[] }> {
+/** A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, QUIT), enough for nodemailer. Closed
+ * after the file's tests, or by the caller with `server.close()` when `closeAfterFile` is false
+ * (a server started inside a hook). */
+export async function smtpSink(
+  opts: { closeAfterFile?: boolean } = {},
+): Promise<{ port: number; mails: ReceivedMail[]; server: NetServer }> {
   const mails: ReceivedMail[] = []
   const server: NetServer = createNetServer((sock) => {
     sock.setEncoding('utf8')
@@ -59,6 +63,6 @@ export async function smtpSink(): Promise<{ port: number; mails: ReceivedMail[] 
     sock.on('error', () => {})
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  after(() => server.close())
-  return { port: (server.address() as { port: number }).port, mails }
+  if (opts.closeAfterFile !== false) after(() => server.close())
+  return { port: (server.address() as { port: number }).port, mails, server }
 }
